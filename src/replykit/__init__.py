@@ -1,0 +1,46 @@
+"""replykit: multilingual canned replies for e-commerce customer service.
+
+>>> import replykit
+>>> lib = replykit.load()
+>>> reply = lib.render("customs.import_tax", locale="es-MX", **lib.examples("customs.import_tax"))
+>>> reply.locale
+'es-MX'
+"""
+
+from __future__ import annotations
+
+from .catalog import Template, Variable
+from .errors import (
+    CatalogueError,
+    DetectionError,
+    InvalidValueError,
+    LocaleError,
+    MissingVariableError,
+    RenderError,
+    ReplykitError,
+    SecurityError,
+    TemplateError,
+    UnknownKeyError,
+)
+from .library import Library, load
+from .render import Reply
+
+__all__ = [
+    "CatalogueError",
+    "DetectionError",
+    "InvalidValueError",
+    "Library",
+    "LocaleError",
+    "MissingVariableError",
+    "RenderError",
+    "Reply",
+    "ReplykitError",
+    "SecurityError",
+    "Template",
+    "TemplateError",
+    "UnknownKeyError",
+    "Variable",
+    "load",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+"""``python -m replykit``: the same as the ``replykit`` command."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,405 @@
+"""Loading and checking a catalogue folder.
+
+A catalogue is a folder with ``templates/<language>/<group>.yaml`` files of
+scenario-keyed templates, ``locales/<tag>.yaml`` settings files and an
+optional ``replykit.yaml``. Loading never stops at the first bad file: every
+problem becomes a :class:`CatalogueError` with file, line, key and locale in
+``Catalogue.problems``, and the rest of the catalogue stays usable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._yaml import Position, YamlFile, read_yaml
+from .errors import CatalogueError, LocaleError
+from .locales import load_locale_file, parse_tag
+from .values import DURATION_UNITS, TYPES
+
+GROUPS = ("pre_sale", "mid_sale", "after_sale", "customs", "out_of_stock", "review_request")
+CHANNELS = ("email", "chat", "sms")
+_KEY_RE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_TEMPLATE_FIELDS = {
+    "title": str,
+    "description": str,
+    "keywords": list,
+    "phrases": list,
+    "variables": dict,
+    "email": dict,
+    "chat": str,
+    "sms": str,
+    "source": str,
+    "notes": str,
+}
+_EMAIL_FIELDS = ("subject", "body", "html")
+_VARIABLE_FIELDS = {"type", "example", "required", "description"}
+_SETTINGS = {"shop": str, "agent": str, "default_locale": str, "currency": str, "source_language": str, "groups": list}
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A declared template variable: its type, example and whether it is required."""
+
+    name: str
+    type: str
+    example: Any
+    required: bool = True
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class TextField:
+    """One piece of template text and where it starts in its file."""
+
+    text: str
+    position: Position
+
+
+@dataclass
+class Template:
+    """One key in one language, as written in the catalogue."""
+
+    key: str
+    language: str
+    title: str
+    file: str
+    line: int
+    keywords: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()
+    description: str = ""
+    notes: str = ""
+    source: str | None = None
+    variables: dict[str, Variable] = field(default_factory=dict)
+    texts: dict[tuple[str, str], TextField] = field(default_factory=dict)
+
+    @property
+    def group(self) -> str:
+        return self.key.split(".", 1)[0]
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        return tuple(c for c in CHANNELS if (c, "body") in self.texts)
+
+    def revision(self) -> str:
+        """A short hash of the texts; a translation records its source's revision."""
+        digest = hashlib.sha256()
+        for (channel, part), text in sorted(self.texts.items()):
+            digest.update(f"{channel}.{part}\0{text.text}\0".encode())
+        return digest.hexdigest()[:12]
+
+
+@dataclass
+class Settings:
+    """The catalogue-wide settings of ``replykit.yaml``."""
+
+    shop: str = ""
+    agent: str = ""
+    default_locale: str = "en-US"
+    currency: str | None = None
+    source_language: str = "en"
+    groups: tuple[str, ...] = GROUPS
+
+
+@dataclass
+class Catalogue:
+    """Everything read from one catalogue folder, with the problems found."""
+
+    root: Path
+    settings: Settings
+    templates: dict[str, dict[str, Template]]
+    locale_files: dict[str, tuple[str, dict[str, Any]]]
+    files: dict[str, YamlFile]
+    problems: list[CatalogueError]
+    #: (language, group) -> problems that made a whole file unusable
+    broken_files: dict[tuple[str, str], CatalogueError]
+    #: (language, key) -> the problem that made a key unusable
+    broken_keys: dict[tuple[str, str], CatalogueError]
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(self.templates)
+
+    def keys(self) -> list[str]:
+        seen: set[str] = set()
+        for by_key in self.templates.values():
+            seen.update(by_key)
+        return sorted(seen)
+
+    def iter_templates(self) -> Iterator[Template]:
+        for by_key in self.templates.values():
+            yield from by_key.values()
+
+
+def load_catalogue(root: Path) -> Catalogue:
+    """Read a catalogue folder; raise only when the folder itself is unusable."""
+    root = Path(root)
+    templates_dir = root / "templates"
+    if not templates_dir.is_dir():
+        raise CatalogueError(
+            f"no templates/ folder in {str(root)!r}; a catalogue folder holds "
+            "templates/<language>/*.yaml and locales/<tag>.yaml",
+            file=str(root),
+        )
+    problems: list[CatalogueError] = []
+    files: dict[str, YamlFile] = {}
+    settings = _load_settings(root, problems, files)
+    templates: dict[str, dict[str, Template]] = {}
+    broken_files: dict[tuple[str, str], CatalogueError] = {}
+    broken_keys: dict[tuple[str, str], CatalogueError] = {}
+
+    for lang_dir in sorted(p for p in templates_dir.iterdir() if p.is_dir()):
+        display_dir = f"templates/{lang_dir.name}"
+        try:
+            language = str(parse_tag(lang_dir.name))
+        except LocaleError:
+            problems.append(
+                CatalogueError(
+                    f"folder name {lang_dir.name!r} is not a language tag; name it like 'es' or 'zh-Hant'",
+                    file=display_dir,
+                )
+            )
+            continue
+        by_key = templates.setdefault(language, {})
+        for path in sorted(lang_dir.glob("*.yaml")) + sorted(lang_dir.glob("*.yml")):
+            display = f"{display_dir}/{path.name}"
+            group = path.stem
+            try:
+                doc = read_yaml(path, display)
+            except CatalogueError as exc:
+                exc.locale = language
+                exc.args = (exc._format(),)
+                problems.append(exc)
+                broken_files[(language, group)] = exc
+                continue
+            files[display] = doc
+            _read_templates(doc, display, language, group, settings, by_key, problems, broken_keys)
+
+    source = settings.source_language
+    if source not in templates and templates:
+        problems.append(
+            CatalogueError(
+                f"source language {source!r} has no templates/{source}/ folder; set source_language in replykit.yaml",
+                file="replykit.yaml",
+            )
+        )
+    locale_files = _load_locale_files(root, problems, files)
+    return Catalogue(root, settings, templates, locale_files, files, problems, broken_files, broken_keys)
+
+
+def _load_settings(root: Path, problems: list[CatalogueError], files: dict[str, YamlFile]) -> Settings:
+    path = root / "replykit.yaml"
+    settings = Settings()
+    if not path.exists():
+        return settings
+    try:
+        doc = read_yaml(path, "replykit.yaml")
+    except CatalogueError as exc:
+        problems.append(exc)
+        return settings
+    files["replykit.yaml"] = doc
+    data = doc.data or {}
+    if not isinstance(data, dict):
+        problems.append(CatalogueError("replykit.yaml must be a mapping of settings", file="replykit.yaml", line=1))
+        return settings
+    for name, value in data.items():
+        expected = _SETTINGS.get(name)
+        if expected is None:
+            problems.append(
+                CatalogueError(
+                    f"unknown setting {name!r}; known: {', '.join(sorted(_SETTINGS))}",
+                    file="replykit.yaml",
+                    line=doc.line(str(name)),
+                )
+            )
+        elif not isinstance(value, expected):
+            problems.append(
+                CatalogueError(
+                    f"setting {name!r} must be a {'list' if expected is list else 'string'}",
+                    file="replykit.yaml",
+                    line=doc.line(name),
+                )
+            )
+        elif name == "groups":
+            settings.groups = tuple(str(g) for g in value)
+        elif name in ("default_locale", "source_language"):
+            try:
+                setattr(settings, name, str(parse_tag(value)))
+            except LocaleError as exc:
+                problems.append(CatalogueError(exc.message, file="replykit.yaml", line=doc.line(name)))
+        else:
+            setattr(settings, name, value.upper() if name == "currency" else value)
+    return settings
+
+
+def _load_locale_files(
+    root: Path, problems: list[CatalogueError], files: dict[str, YamlFile]
+) -> dict[str, tuple[str, dict[str, Any]]]:
+    out: dict[str, tuple[str, dict[str, Any]]] = {}
+    folder = root / "locales"
+    if not folder.is_dir():
+        return out
+    for path in sorted(folder.glob("*.yaml")):
+        display = f"locales/{path.name}"
+        try:
+            tag, data, doc = load_locale_file(path, display)
+        except CatalogueError as exc:
+            problems.append(exc)
+            continue
+        files[display] = doc
+        out[str(tag)] = (display, data)
+    return out
+
+
+def _read_templates(
+    doc: YamlFile,
+    display: str,
+    language: str,
+    group: str,
+    settings: Settings,
+    by_key: dict[str, Template],
+    problems: list[CatalogueError],
+    broken_keys: dict[tuple[str, str], CatalogueError],
+) -> None:
+    data = doc.data
+    if data is None:
+        return
+    if not isinstance(data, dict):
+        problems.append(
+            CatalogueError(
+                "a template file must be a mapping of keys to templates", file=display, line=1, locale=language
+            )
+        )
+        return
+    for key, entry in data.items():
+        key = str(key)
+        try:
+            template = _read_template(doc, display, language, group, settings, key, entry)
+        except CatalogueError as exc:
+            problems.append(exc)
+            broken_keys[(language, key)] = exc
+            continue
+        if key in by_key:
+            problems.append(
+                CatalogueError(
+                    f"key defined twice; the first is in {by_key[key].file}:{by_key[key].line}",
+                    file=display,
+                    line=doc.line(key),
+                    key=key,
+                    locale=language,
+                )
+            )
+            continue
+        by_key[key] = template
+
+
+def _read_template(
+    doc: YamlFile,
+    display: str,
+    language: str,
+    group: str,
+    settings: Settings,
+    key: str,
+    entry: Any,
+) -> Template:
+    def fail(message: str, *path: str) -> CatalogueError:
+        return CatalogueError(message, file=display, line=doc.line(key, *path), key=key, locale=language)
+
+    if not _KEY_RE.match(key):
+        raise fail("a key is '<group>.<name>' in lower case with underscores, e.g. 'customs.import_tax'")
+    key_group = key.split(".", 1)[0]
+    if key_group not in settings.groups:
+        raise fail(f"unknown group {key_group!r}; groups: {', '.join(settings.groups)}")
+    if key_group != group:
+        raise fail(f"key of group {key_group!r} is in {group}.yaml; move it to {key_group}.yaml")
+    if not isinstance(entry, dict):
+        raise fail("a template is a mapping with title, variables and channels (email, chat, sms)")
+    for name, value in entry.items():
+        expected = _TEMPLATE_FIELDS.get(str(name))
+        if expected is None:
+            raise fail(f"unknown field {name!r}; fields: {', '.join(_TEMPLATE_FIELDS)}", str(name))
+        if not isinstance(value, expected):
+            kind = {str: "text", list: "list", dict: "mapping"}[expected]
+            raise fail(f"field {name!r} must be {kind}, got {type(value).__name__}", str(name))
+    if "title" not in entry:
+        raise fail("missing field 'title'; add a short title in this language")
+    for name in ("keywords", "phrases"):
+        if not all(isinstance(v, (str, int, float)) for v in entry.get(name, [])):
+            raise fail(f"{name} must be a list of short texts", name)
+
+    texts: dict[tuple[str, str], TextField] = {}
+    email = entry.get("email")
+    if email is not None:
+        for part, value in email.items():
+            if part not in _EMAIL_FIELDS:
+                raise fail(
+                    f"unknown email field {part!r}; email has subject, body and optional html", "email", str(part)
+                )
+            if not isinstance(value, str):
+                raise fail(f"email {part} must be text", "email", part)
+        for part in ("subject", "body"):
+            if part not in email:
+                raise fail(f"email needs a {part}", "email")
+        for part, value in email.items():
+            texts[("email", part)] = TextField(value, doc.positions[(key, "email", part)])
+    for channel in ("chat", "sms"):
+        if channel in entry:
+            texts[(channel, "body")] = TextField(entry[channel], doc.positions[(key, channel)])
+    if not texts:
+        raise fail("no channel; add an email (subject + body) or a chat text")
+
+    variables: dict[str, Variable] = {}
+    for name, spec in (entry.get("variables") or {}).items():
+        if not isinstance(name, str):
+            raise fail(
+                f"variable name {name!r} is not text (YAML reads on/off/yes/no as true/false "
+                "and digits as numbers); put it in quotes or rename it",
+                "variables",
+            )
+        variables[name] = _read_variable(name, spec, fail)
+
+    return Template(
+        key=key,
+        language=language,
+        title=entry["title"],
+        file=display,
+        line=doc.line(key) or 1,
+        keywords=tuple(str(k) for k in entry.get("keywords", [])),
+        phrases=tuple(str(p) for p in entry.get("phrases", [])),
+        description=entry.get("description", ""),
+        notes=entry.get("notes", ""),
+        source=entry.get("source"),
+        variables=variables,
+        texts=texts,
+    )
+
+
+def _read_variable(name: str, spec: Any, fail: Any) -> Variable:
+    where = ("variables", name)
+    if not _NAME_RE.match(name):
+        raise fail(f"variable name {name!r} must be letters, digits and underscores", *where)
+    if name in ("greeting", "sign_off", "shop", "agent", "locale"):
+        raise fail(f"{name!r} is provided by replykit; choose another variable name", *where)
+    if not isinstance(spec, Mapping):
+        raise fail(f"variable {name!r} needs a mapping such as {{type: string, example: ...}}", *where)
+    unknown = set(spec) - _VARIABLE_FIELDS
+    if unknown:
+        raise fail(f"variable {name!r} has unknown field(s) {', '.join(sorted(map(str, unknown)))}", *where)
+    type_ = spec.get("type")
+    if type_ not in TYPES:
+        raise fail(f"variable {name!r} needs a type, one of: {', '.join(TYPES)}", *where)
+    if "example" not in spec:
+        raise fail(f"variable {name!r} needs an example value (used by lint and previews)", *where)
+    if type_ == "duration" and isinstance(spec["example"], Mapping):
+        unit = spec["example"].get("unit", "day")
+        if unit not in DURATION_UNITS:
+            raise fail(f"unknown duration unit {unit!r}; use one of {', '.join(DURATION_UNITS)}", *where)
+    required = spec.get("required", True)
+    if not isinstance(required, bool):
+        raise fail(f"'required' of variable {name!r} must be true or false", *where)
+    return Variable(name, type_, spec["example"], required, str(spec.get("description", "")))

@@ -1,0 +1,233 @@
+"""The ``replykit`` command: parse, call the library, print.
+
+Exit codes: 0 success; 1 findings or a render failure; 2 bad usage or
+unreadable input. A ``ReplykitError`` becomes one ``Error: ...`` line on
+stderr; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .errors import (
+    CatalogueError,
+    LocaleError,
+    ReplykitError,
+    UnknownKeyError,
+)
+from .library import ENV_VAR, Library, load
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+
+def exit_code(error: ReplykitError) -> int:
+    """2 for what the user asked wrongly or could not be read, 1 for failures."""
+    if isinstance(error, (UnknownKeyError, LocaleError, CatalogueError)):
+        return EXIT_USAGE
+    return EXIT_FAILURE
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ReplykitError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exit_code(exc))
+
+
+def catalog_option(func: F) -> F:
+    """``--catalog PATH`` on every command (also ``$REPLYKIT_CATALOG``)."""
+    return click.option(
+        "--catalog",
+        "catalog",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar=ENV_VAR,
+        help="Catalogue folder (templates/ and locales/). Default: the shipped catalogue.",
+    )(func)
+
+
+def format_option(*choices: str) -> Callable[[F], F]:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=choices[0],
+        show_default=True,
+        help="Output format.",
+    )
+
+
+def _library(catalog: Path | None) -> Library:
+    return load(catalog)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="replykit")
+def main() -> None:
+    """Multilingual canned replies for e-commerce customer service."""
+
+
+@main.command("list")
+@click.option("--group", help="Only keys of this group (e.g. customs).")
+@click.option("--language", help="Only keys translated into this language (e.g. es).")
+@format_option("text", "json")
+@catalog_option
+def list_command(group: str | None, language: str | None, fmt: str, catalog: Path | None) -> None:
+    """List the template keys with their titles."""
+    lib = _library(catalog)
+    groups = lib.catalogue.settings.groups
+    if group is not None and group not in groups:
+        raise click.BadParameter(f"unknown group {group!r}; groups: {', '.join(groups)}", param_hint="--group")
+    rows = []
+    for key in lib.keys(group=group, language=language):
+        template = lib.template(key, language) if language else _any_template(lib, key)
+        translated = [lang for lang in lib.languages if key in lib.catalogue.templates.get(lang, {})]
+        rows.append({"key": key, "title": template.title, "languages": translated, "channels": list(template.channels)})
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    width = max((len(r["key"]) for r in rows), default=0)
+    for row in rows:
+        click.echo(f"{row['key']:<{width}}  {row['title']}  [{','.join(row['languages'])}]")
+
+
+def _any_template(lib: Library, key: str) -> Any:
+    for lang in lib.languages:
+        found = lib.catalogue.templates.get(lang, {}).get(key)
+        if found is not None:
+            return found
+    return lib.template(key)
+
+
+@main.command()
+@click.argument("key")
+@click.option("--language", help="Show this translation instead of the source.")
+@catalog_option
+def show(key: str, language: str | None, catalog: Path | None) -> None:
+    """Show a template: its text, channels and variables with examples."""
+    lib = _library(catalog)
+    template = lib.template(key, language)
+    click.echo(f"{template.key} [{template.language}] {template.title}")
+    click.echo(f"file: {template.file}:{template.line}")
+    if template.description:
+        click.echo(f"about: {template.description}")
+    click.echo(f"channels: {', '.join(template.channels)}")
+    click.echo("variables:")
+    examples = lib.examples(key, language)
+    for name, var in lib.variables(key).items():
+        flag = "" if var.required else " (optional)"
+        example = json.dumps(examples.get(name), ensure_ascii=False)
+        click.echo(f"  {name}: {var.type}{flag}  e.g. {example}")
+    for (channel, part), text in template.texts.items():
+        click.echo(f"\n--- {channel} {part} ---")
+        click.echo(text.text.rstrip("\n"))
+
+
+@main.command()
+@click.argument("key")
+@click.option("--locale", "locale", help="Customer locale, e.g. es-MX, zh-TW. Default: the catalogue's.")
+@click.option("--channel", default="email", show_default=True, help="email, chat or sms.")
+@click.option(
+    "--var",
+    "variables",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A value; dotted names nest (customer.first_name=Ana). Repeatable.",
+)
+@click.option(
+    "--data", "data_file", type=click.Path(dir_okay=False, path_type=Path), help="Values from a JSON or YAML file."
+)
+@click.option("--example", is_flag=True, help="Fill every variable from its declared example.")
+@click.option("--formality", type=click.Choice(["formal", "informal"]), help="Override the locale's formality.")
+@click.option("--strict", is_flag=True, help="Fail on a defective translation instead of falling back.")
+@format_option("text", "json")
+@catalog_option
+def render(
+    key: str,
+    locale: str | None,
+    channel: str,
+    variables: tuple[str, ...],
+    data_file: Path | None,
+    example: bool,
+    formality: str | None,
+    strict: bool,
+    fmt: str,
+    catalog: Path | None,
+) -> None:
+    """Render a reply for a customer."""
+    lib = _library(catalog)
+    context: dict[str, Any] = lib.examples(key, locale) if example else {}
+    if data_file is not None:
+        context.update(read_data_file(data_file))
+    for item in variables:
+        name, value = parse_var(item)
+        set_dotted(context, name, value)
+    reply = lib.render(key, locale=locale, channel=channel, strict=strict, formality=formality, **context)
+    for defect in reply.defects:
+        click.echo(f"warning: fell back to {reply.locale}: {defect}", err=True)
+    if fmt == "json":
+        click.echo(json.dumps(reply.to_dict(), ensure_ascii=False, indent=2))
+        return
+    if reply.subject is not None:
+        click.echo(f"Subject: {reply.subject}\n")
+    click.echo(reply.body)
+
+
+def read_data_file(path: Path) -> dict[str, Any]:
+    """Values from a JSON or YAML file; unreadable input is a usage error."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.BadParameter(f"cannot read {path}: {exc}", param_hint="--data") from None
+    try:
+        if path.suffix.lower() in (".yaml", ".yml"):
+            import yaml
+
+            data = yaml.safe_load(text)
+        else:
+            data = json.loads(text)
+    except (ValueError, Exception) as exc:  # json.JSONDecodeError, yaml.YAMLError
+        raise click.BadParameter(
+            f"{path} is not valid {path.suffix.lstrip('.').upper() or 'JSON'}: {exc}", param_hint="--data"
+        ) from None
+    if not isinstance(data, dict):
+        raise click.BadParameter(f"{path} must hold an object of variable values", param_hint="--data")
+    return data
+
+
+def parse_var(item: str) -> tuple[str, Any]:
+    """``NAME=VALUE``; VALUE is read as JSON when it is JSON, else as text."""
+    name, sep, raw = item.partition("=")
+    if not sep or not name.strip():
+        raise click.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--var")
+    try:
+        value: Any = json.loads(raw)
+    except ValueError:
+        value = raw
+    return name.strip(), value
+
+
+def set_dotted(target: dict[str, Any], name: str, value: Any) -> None:
+    """Set ``a.b.c`` inside nested dicts, creating them as needed."""
+    *parents, last = name.split(".")
+    for part in parents:
+        child = target.get(part)
+        if not isinstance(child, dict):
+            child = {}
+            target[part] = child
+        target = child
+    target[last] = value
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""The exceptions replykit raises.
+
+Everything derives from :class:`ReplykitError`, so ``except ReplykitError``
+catches any problem the library reports on purpose::
+
+    ReplykitError
+    ├── CatalogueError            a catalogue file or entry is unreadable or invalid
+    ├── TemplateError             a template is defective (syntax, render failure)
+    │   └── SecurityError         a template tried to leave the sandbox or its limits
+    ├── RenderError               the caller's values do not fit the template
+    │   ├── MissingVariableError  a required variable was not given
+    │   └── InvalidValueError     a value cannot be read as its declared type (ValueError)
+    ├── UnknownKeyError           no such template key (LookupError)
+    ├── LocaleError               a malformed or unknown locale tag (ValueError)
+    └── DetectionError            language detection could not run
+
+Every error keeps what it is about as attributes (``key``, ``locale``,
+``file``, ``line``, ...) and its message says what, where and how to fix it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+class ReplykitError(Exception):
+    """Base class of every error replykit raises on purpose."""
+
+    #: Fields that locate the problem, in the order they are printed.
+    key: str | None = None
+    locale: str | None = None
+    file: str | None = None
+    line: int | None = None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        key: str | None = None,
+        locale: str | None = None,
+        file: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        self.message = message
+        self.key = key
+        self.locale = locale
+        self.file = file
+        self.line = line
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        """``file:line: [locale] key: message`` with the parts that are known."""
+        where = ""
+        if self.file:
+            where = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
+        tags = ""
+        if self.locale:
+            tags += f"[{self.locale}] "
+        if self.key:
+            tags += f"{self.key}: "
+        return f"{where}{tags}{self.message}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.message, self.__dict__.copy()))
+
+
+def _rebuild(cls: type[ReplykitError], message: str, state: dict[str, Any]) -> ReplykitError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    error.args = (error._format(),)
+    return error
+
+
+class CatalogueError(ReplykitError):
+    """A catalogue file or entry cannot be read or does not follow the format."""
+
+
+class TemplateError(ReplykitError):
+    """A template is defective: it does not parse or does not render."""
+
+
+class SecurityError(TemplateError):
+    """A template tried something the sandbox forbids or exceeded a resource limit."""
+
+
+class RenderError(ReplykitError):
+    """The values given for a render do not fit the template."""
+
+
+class MissingVariableError(RenderError):
+    """A required variable was not given."""
+
+    def __init__(self, variable: str, **where: Any) -> None:
+        self.variable = variable
+        super().__init__(
+            f"missing variable {variable!r}; pass {variable}=... (see `replykit show KEY` for the declared variables)",
+            **where,
+        )
+
+
+class InvalidValueError(RenderError, ValueError):
+    """A value cannot be read as the type its variable declares."""
+
+
+class UnknownKeyError(ReplykitError, LookupError):
+    """No template has this key."""
+
+    def __init__(self, key: str, suggestions: Sequence[str] = (), **where: Any) -> None:
+        self.suggestions = tuple(suggestions)
+        hint = (
+            "did you mean " + " or ".join(repr(s) for s in self.suggestions) + "?"
+            if self.suggestions
+            else "run `replykit list` to see the keys"
+        )
+        super().__init__(f"unknown template key {key!r}; {hint}", key=key, **where)
+
+
+class LocaleError(ReplykitError, ValueError):
+    """A locale tag is malformed."""
+
+
+class DetectionError(ReplykitError):
+    """Language detection could not run (for example, a backend is not installed)."""

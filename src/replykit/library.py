@@ -1,0 +1,532 @@
+"""``Library``: a loaded catalogue that renders replies.
+
+The library negotiates the locale (which template language, which formatting
+region, which Chinese script), reads the caller's values as their declared
+types, renders in the sandbox and falls back along the locale chain when a
+translation is defective, recording the defect on the ``Reply``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from babel import Locale
+
+from . import _chinese
+from ._yaml import Position
+from .catalog import Catalogue, Template, Variable, load_catalogue
+from .errors import (
+    CatalogueError,
+    InvalidValueError,
+    LocaleError,
+    MissingVariableError,
+    RenderError,
+    ReplykitError,
+    TemplateError,
+    UnknownKeyError,
+)
+from .locales import (
+    DEFAULT_CONVERSIONS,
+    LocaleSettings,
+    Tag,
+    babel_locale,
+    full_tag,
+    merge_settings,
+    parse_tag,
+)
+from .render import FORMATTER, CompiledText, Reply, Where, make_environment
+from .values import Customer, Formatter, coerce, to_plain
+
+log = logging.getLogger("replykit")
+
+ENV_VAR = "REPLYKIT_CATALOG"
+
+
+def shipped_catalogue() -> Path:
+    """The folder of the catalogue that ships with replykit."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "catalogue"
+    if (packaged / "templates").is_dir():
+        return packaged
+    checkout = here.parent.parent  # src/replykit -> project root (editable installs)
+    if (checkout / "templates").is_dir() and (checkout / "pyproject.toml").is_file():
+        return checkout
+    raise CatalogueError("the shipped catalogue is missing from this installation; reinstall replykit")
+
+
+def load(path: str | os.PathLike[str] | None = None) -> Library:
+    """Load a catalogue: ``path``, else ``$REPLYKIT_CATALOG``, else the shipped one."""
+    if path is None:
+        path = os.environ.get(ENV_VAR) or None
+    return Library(Path(path) if path is not None else None)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One way to answer a locale: a template language and how to format it."""
+
+    language: str
+    locale: str
+    babel: Locale
+    settings: LocaleSettings
+    layers: tuple[str, ...]
+    convert: str | None
+    formatter: Formatter
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The ordered attempts for a requested locale."""
+
+    requested: str
+    attempts: tuple[Attempt, ...]
+
+
+class Library:
+    """A loaded catalogue. Thread-safe for rendering; pickles as its path."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        root = path if path is not None else shipped_catalogue()
+        if path is not None and not Path(path).is_dir():
+            raise CatalogueError(
+                f"catalogue folder {str(path)!r} does not exist; pass a folder with templates/ and locales/",
+                file=str(path),
+            )
+        self.catalogue: Catalogue = load_catalogue(root)
+        self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)
+        self._env = make_environment()
+        self._compiled: dict[tuple[Any, ...], CompiledText | TemplateError] = {}
+        self._plans: dict[str | None, Plan] = {}
+        self._locale_data = dict(self.catalogue.locale_files.values())
+        self._language_tags = {lang: full_tag(parse_tag(lang)) for lang in self.catalogue.languages}
+        for problem in self.catalogue.problems:
+            log.warning("%s", problem)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Library, (self.path,))
+
+    def __repr__(self) -> str:
+        where = str(self.path) if self.path is not None else "shipped"
+        return f"<replykit.Library {where}: {len(self.keys())} keys in {', '.join(self.languages)}>"
+
+    # -- introspection ------------------------------------------------------------------
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The template languages of the catalogue, source language first."""
+        source = self.source_language
+        return tuple(sorted(self.catalogue.languages, key=lambda lang: (lang != source, lang)))
+
+    @property
+    def source_language(self) -> str:
+        return self.catalogue.settings.source_language
+
+    @property
+    def default_locale(self) -> str:
+        return self.catalogue.settings.default_locale
+
+    @property
+    def problems(self) -> list[CatalogueError]:
+        """Problems found while loading; the affected files or keys are skipped."""
+        return list(self.catalogue.problems)
+
+    def keys(self, *, group: str | None = None, language: str | None = None) -> list[str]:
+        """Sorted template keys, optionally of one group or present in one language."""
+        if language is not None:
+            keys = sorted(self.catalogue.templates.get(self._language(language), {}))
+        else:
+            keys = self.catalogue.keys()
+        if group is not None:
+            keys = [k for k in keys if k.split(".", 1)[0] == group]
+        return keys
+
+    def template(self, key: str, language: str | None = None) -> Template:
+        """The template of ``key`` as written in ``language`` (default: the source)."""
+        lang = self._language(language) if language is not None else self.source_language
+        found = self.catalogue.templates.get(lang, {}).get(key)
+        if found is None:
+            if key not in self.catalogue.keys():
+                raise UnknownKeyError(key, self.suggest_keys(key))
+            problem = self.catalogue.broken_keys.get((lang, key))
+            if problem is not None:
+                raise problem
+            raise UnknownKeyError(key, (), locale=lang)
+        return found
+
+    def variables(self, key: str) -> dict[str, Variable]:
+        """The declared variables of ``key`` (the source language's declaration)."""
+        return dict(self._declaring_template(key).variables)
+
+    def examples(self, key: str, locale: str | None = None) -> dict[str, Any]:
+        """Example values of every variable, as JSON-compatible data.
+
+        With ``locale``, a translation's own examples replace the source's (and
+        Chinese examples are converted to the locale's script).
+        """
+        examples = {name: var.example for name, var in self.variables(key).items()}
+        if locale is not None:
+            attempt = self._plan(locale).attempts[0]
+            translated = self.catalogue.templates.get(attempt.language, {}).get(key)
+            if translated is not None:
+                for name, var in translated.variables.items():
+                    if name in examples:
+                        examples[name] = var.example
+                if attempt.convert:
+                    examples = _convert_data(examples, attempt.convert)
+        return to_plain(examples)  # type: ignore[no-any-return]
+
+    def suggest_keys(self, key: str, limit: int = 3) -> list[str]:
+        """Keys that look like ``key``, best first (for "did you mean")."""
+        from rapidfuzz import fuzz, process, utils
+
+        matches = process.extract(
+            key, self.catalogue.keys(), scorer=fuzz.WRatio, processor=utils.default_process, limit=limit
+        )
+        return [m[0] for m in matches if m[1] >= 60]
+
+    def negotiate(self, locale: str | None) -> str:
+        """The locale a reply for ``locale`` will be in (``de-DE`` -> ``en-US``)."""
+        return self._plan(locale).attempts[0].locale
+
+    # -- rendering ----------------------------------------------------------------------
+
+    def render(
+        self,
+        key: str,
+        *,
+        locale: str | None = None,
+        channel: str = "email",
+        strict: bool = False,
+        formality: str | None = None,
+        **context: Any,
+    ) -> Reply:
+        """Render ``key`` for ``locale`` with the values in ``context``.
+
+        A caller's mistake (unknown key, missing or bad value) raises. A defective
+        translation falls back to the next language of the locale chain and is
+        recorded in ``Reply.defects``; with ``strict=True`` it raises instead.
+        """
+        plan = self._plan(locale)
+        declaring = self._declaring_template(key)
+        variables = declaring.variables
+        self._check_channel(key, channel)
+        missing = [n for n, v in variables.items() if v.required and context.get(n) is None]
+        if missing:
+            raise MissingVariableError(missing[0], key=key, locale=plan.attempts[0].locale)
+        if formality is not None and formality not in ("formal", "informal"):
+            raise RenderError(f"formality must be 'formal' or 'informal', got {formality!r}", key=key)
+
+        defects: list[ReplykitError] = []
+        for attempt in plan.attempts:
+            template = self.catalogue.templates.get(attempt.language, {}).get(key)
+            if template is None:
+                problem = self.catalogue.broken_keys.get((attempt.language, key)) or self.catalogue.broken_files.get(
+                    (attempt.language, key.split(".", 1)[0])
+                )
+                if problem is not None:
+                    self._defect(problem, strict, defects)
+                continue
+            if channel not in template.channels:
+                self._defect(
+                    TemplateError(
+                        f"no {channel!r} text in this translation; add it or remove the channel from the source",
+                        file=template.file,
+                        line=template.line,
+                        key=key,
+                        locale=attempt.language,
+                    ),
+                    strict,
+                    defects,
+                )
+                continue
+            values = self._values(key, variables, context, attempt)
+            try:
+                subject, body = self._render_texts(template, channel, values, attempt, formality, context)
+            except TemplateError as exc:
+                self._defect(exc, strict, defects)
+                continue
+            return Reply(
+                key=key,
+                locale=attempt.locale,
+                channel=channel,
+                subject=subject,
+                body=body,
+                language=attempt.language,
+                requested_locale=plan.requested,
+                defects=tuple(defects),
+            )
+        if defects:
+            raise defects[-1]
+        raise UnknownKeyError(key, (), locale=plan.attempts[0].locale)  # pragma: no cover
+
+    def _defect(self, error: ReplykitError, strict: bool, defects: list[ReplykitError]) -> None:
+        if strict:
+            raise error
+        log.warning("falling back: %s", error)
+        defects.append(error)
+
+    def _check_channel(self, key: str, channel: str) -> None:
+        channels = self._declaring_template(key).channels
+        if channel not in channels:
+            raise RenderError(
+                f"template has no {channel!r} channel; available: {', '.join(channels)}",
+                key=key,
+            )
+
+    def _values(
+        self, key: str, variables: Mapping[str, Variable], context: Mapping[str, Any], attempt: Attempt
+    ) -> dict[str, Any]:
+        fmt = attempt.formatter
+        language = attempt.babel.language
+        values: dict[str, Any] = {FORMATTER: fmt, "locale": attempt.locale}
+        for name, var in variables.items():
+            try:
+                values[name] = coerce(var.type, context.get(name), fmt, language)
+            except InvalidValueError as exc:
+                raise InvalidValueError(
+                    f"variable {name!r} ({var.type}): {exc.message}", key=key, locale=attempt.locale
+                ) from None
+        return values
+
+    def _render_texts(
+        self,
+        template: Template,
+        channel: str,
+        values: dict[str, Any],
+        attempt: Attempt,
+        formality: str | None,
+        context: Mapping[str, Any],
+    ) -> tuple[str | None, str]:
+        settings = self.catalogue.settings
+        values["shop"] = str(context.get("shop") or settings.shop)
+        values["agent"] = str(context.get("agent") or settings.agent)
+        parts = ("subject", "body") if channel == "email" else ("body",)
+        compiled = [self._compile(template, channel, part, attempt.convert) for part in parts]
+        names = frozenset().union(*(c.names for c in compiled))
+        if "greeting" in names or "sign_off" in names:
+            customer = next((v for v in values.values() if isinstance(v, Customer)), None)
+            chosen = formality or attempt.settings.formality_for(channel)
+            if "greeting" in names:
+                values["greeting"] = self._greeting(attempt, chosen, customer, values)
+            if "sign_off" in names:
+                values["sign_off"] = self._sign_off(attempt, chosen, values)
+        out = [_tidy(c.render(values)) for c in compiled]
+        return (out[0], out[1]) if channel == "email" else (None, out[0])
+
+    def _compile(self, template: Template, channel: str, part: str, convert: str | None) -> CompiledText:
+        cache_key = (template.language, template.key, channel, part, convert)
+        compiled = self._compiled.get(cache_key)
+        if compiled is None:
+            text = template.texts[(channel, part)]
+            source = _chinese.convert(text.text, convert) if convert else text.text
+            where = Where(template.file, text.position, template.key, template.language)
+            try:
+                compiled = CompiledText(self._env, source, where, f"{template.key}/{channel}/{part}")
+            except TemplateError as exc:
+                compiled = exc
+            self._compiled[cache_key] = compiled
+        if isinstance(compiled, TemplateError):
+            raise compiled
+        return compiled
+
+    def _rule(self, attempt: Attempt, path: tuple[str, ...]) -> CompiledText | None:
+        """Compile a greeting or sign-off rule from the first locale file that has it."""
+        cache_key = ("rule", attempt.layers, path, attempt.convert)
+        if cache_key in self._compiled:
+            found = self._compiled[cache_key]
+            if isinstance(found, TemplateError):
+                raise found
+            return found
+        compiled: CompiledText | TemplateError | None = None
+        for display in attempt.layers:
+            data: Any = self._locale_data.get(display)
+            for step in path:
+                data = data.get(step) if isinstance(data, dict) else None
+            if isinstance(data, str):
+                doc = self.catalogue.files[display]
+                text = _chinese.convert(data, attempt.convert) if attempt.convert else data
+                where = Where(display, doc.positions.get(path) or Position(1), None, attempt.settings.tag)
+                try:
+                    compiled = CompiledText(self._env, text, where, "/".join(path))
+                except TemplateError as exc:
+                    compiled = exc
+                break
+        self._compiled[cache_key] = compiled  # type: ignore[assignment]
+        if isinstance(compiled, TemplateError):
+            raise compiled
+        return compiled
+
+    def _greeting(self, attempt: Attempt, formality: str, customer: Customer | None, values: Mapping[str, Any]) -> str:
+        rules = attempt.settings.greeting.get(formality) or attempt.settings.greeting.get("formal") or {}
+        if customer is None or not (customer.first_name or customer.last_name or customer.full_name):
+            order = ["anonymous", "neutral"]
+        else:
+            order = [customer.gender, "neutral", "anonymous"]
+        for gender in order:
+            text = rules.get(gender)
+            if text is None or not _fields_present(text, customer):
+                continue
+            rule_formality = formality if formality in attempt.settings.greeting else "formal"
+            compiled = self._rule(attempt, ("greeting", rule_formality, gender))
+            if compiled is not None:
+                return _tidy(compiled.render({"customer": customer, "shop": values["shop"], "agent": values["agent"]}))
+        return ""
+
+    def _sign_off(self, attempt: Attempt, formality: str, values: Mapping[str, Any]) -> str:
+        chosen = formality if formality in attempt.settings.sign_off else "formal"
+        compiled = self._rule(attempt, ("sign_off", chosen))
+        if compiled is None:
+            return ""
+        return _tidy(compiled.render({"shop": values["shop"], "agent": values["agent"]}))
+
+    # -- locale negotiation ---------------------------------------------------------------
+
+    def _language(self, language: str) -> str:
+        tag = str(parse_tag(language))
+        if tag not in self.catalogue.templates:
+            raise LocaleError(
+                f"no templates in language {language!r}; languages: {', '.join(self.languages)}",
+                locale=language,
+            )
+        return tag
+
+    def _declaring_template(self, key: str) -> Template:
+        """The template whose variables and channels define ``key``: the source's."""
+        for lang in self.languages:
+            found = self.catalogue.templates.get(lang, {}).get(key)
+            if found is not None:
+                return found
+        raise UnknownKeyError(key, self.suggest_keys(key))
+
+    def _plan(self, requested: str | None) -> Plan:
+        plan = self._plans.get(requested)
+        if plan is None:
+            plan = self._make_plan(requested)
+            if len(self._plans) > 4096:
+                self._plans.clear()
+            self._plans[requested] = plan
+        return plan
+
+    def _make_plan(self, requested: str | None) -> Plan:
+        default = parse_tag(self.default_locale)
+        tag = parse_tag(requested) if requested is not None else default
+        full = full_tag(tag)
+        if babel_locale(full) is None:
+            full = full_tag(default)
+            tag = default
+        chain = self._chain(full, default)
+        attempts: list[Attempt] = []
+        seen: set[str] = set()
+        for candidate in chain:
+            language = str(candidate)
+            if language not in self.catalogue.templates or language in seen:
+                continue
+            seen.add(language)
+            lang_tag = self._language_tags[language]
+            if lang_tag.language == full.language:
+                out = full
+                name = self._locale_name(tag, full)
+            elif lang_tag.language == default.language:
+                out, name = full_tag(default), self._locale_name(default, full_tag(default))
+            else:
+                out, name = lang_tag, str(parse_tag(language))
+            attempts.append(self._attempt(language, lang_tag, out, name, default))
+        if not attempts:
+            raise CatalogueError("the catalogue has no templates", file=str(self.catalogue.root))
+        return Plan(str(tag) if requested is not None else attempts[0].locale, tuple(attempts))
+
+    def _attempt(self, language: str, lang_tag: Tag, out: Tag, name: str, default: Tag) -> Attempt:
+        layers = tuple(
+            self.catalogue.locale_files[str(t)][0]
+            for t in self._chain(out, default)
+            if str(t) in self.catalogue.locale_files
+        )
+        settings = merge_settings(out, [(d, self._locale_data[d]) for d in layers])
+        babel = babel_locale(out) or babel_locale(default) or Locale.parse("en")
+        convert = None
+        out_script = out.script or babel.script
+        src_script = lang_tag.script or ("Hans" if lang_tag.language == "zh" else None)
+        if out.language == "zh" and out_script != src_script:
+            if out_script == "Hant":
+                convert = settings.convert or DEFAULT_CONVERSIONS.get(out.region or "", "s2t")
+            elif out_script in (None, "Hans") and src_script == "Hant":
+                convert = "t2s"
+        if convert:  # phrases from a Simplified locale file must follow the script too
+            settings = replace(
+                settings,
+                units={u: {c: _chinese.convert(p, convert) for c, p in f.items()} for u, f in settings.units.items()},
+            )
+        currency = self.catalogue.settings.currency or settings.currency or "USD"
+        formatter = Formatter(babel, settings, currency, lambda: self.clock())  # noqa: PLW0108 - late-bound
+        return Attempt(language, name, babel, settings, layers, convert, formatter)
+
+    def _locale_name(self, tag: Tag, full: Tag) -> str:
+        """The tag to report: a locale file's name when one matches (zh-Hant-TW -> zh-TW)."""
+        for variant in (full, Tag(full.language, None, full.region)):
+            if full.region and str(variant) in self.catalogue.locale_files:
+                return str(variant)
+        return str(tag)
+
+    def _chain(self, tag: Tag, default: Tag) -> list[Tag]:
+        """Tags to try for ``tag``: its variants, its locale files' fallbacks, the default."""
+        out: list[Tag] = []
+
+        def expand(t: Tag, depth: int = 0) -> None:
+            for variant in _variants(t):
+                if variant in out:
+                    continue
+                out.append(variant)
+                entry = self.catalogue.locale_files.get(str(variant))
+                if entry is not None and depth < 8:
+                    for fallback in entry[1].get("fallback", []):
+                        try:
+                            expand(full_tag(parse_tag(fallback)), depth + 1)
+                        except LocaleError:  # reported when the file was loaded
+                            pass
+
+        expand(tag)
+        expand(full_tag(default))
+        expand(parse_tag(self.source_language))
+        return out
+
+
+def _variants(tag: Tag) -> list[Tag]:
+    """``zh-Hant-TW`` -> zh-Hant-TW, zh-TW, zh-Hant, zh (the names a file may use)."""
+    out = [tag]
+    if tag.script and tag.region:
+        out += [Tag(tag.language, None, tag.region), Tag(tag.language, tag.script)]
+    out.append(Tag(tag.language))
+    return list(dict.fromkeys(out))
+
+
+def _fields_present(rule: str, customer: Customer | None) -> bool:
+    """A greeting rule naming a customer field is skipped when that field is empty."""
+    if customer is None:
+        return "customer." not in rule
+    for name in ("first_name", "last_name"):
+        if f"customer.{name}" in rule and not getattr(customer, name):
+            return False
+    return True
+
+
+def _tidy(text: str) -> str:
+    """Strip blank lines at the ends and trailing spaces, keep inner paragraphs."""
+    lines = [line.rstrip() for line in text.strip("\n").split("\n")]
+    return "\n".join(lines).strip()
+
+
+def _convert_data(value: Any, config: str) -> Any:
+    if isinstance(value, str):
+        return _chinese.convert(value, config)
+    if isinstance(value, Mapping):
+        return {k: _convert_data(v, config) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_convert_data(v, config) for v in value]
+    return value

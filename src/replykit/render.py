@@ -1,0 +1,284 @@
+"""The sandboxed Jinja2 environment, its locale-aware filters, and ``Reply``.
+
+Templates are untrusted text written by many hands, so they compile in an
+immutable sandbox with ``StrictUndefined``: a template can read the values it
+is given and format them, nothing else. Customer values are passed as data
+and never compiled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import TracebackType
+from typing import Any
+
+import jinja2
+from jinja2 import meta, pass_context
+from jinja2.exceptions import SecurityError as JinjaSecurityError
+from jinja2.runtime import Context
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from ._yaml import Position
+from .errors import InvalidValueError, ReplykitError, SecurityError, TemplateError
+from .values import Duration, Formatter, Money, coerce
+
+#: The context entry that carries the reply's formatter. It is not a valid
+#: template name, so a template cannot print or reach it.
+FORMATTER = "replykit:formatter"
+
+#: Largest ``range()`` a template may build.
+MAX_RANGE = 1000
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A finished reply.
+
+    ``locale`` is the locale actually used (after fallback); ``defects`` lists
+    the template problems that made the reply fall back, empty when none did.
+    """
+
+    key: str
+    locale: str
+    channel: str
+    subject: str | None
+    body: str
+    language: str = ""
+    requested_locale: str = ""
+    defects: tuple[ReplykitError, ...] = ()
+    detection: Any = field(default=None, compare=False)
+
+    @property
+    def fell_back(self) -> bool:
+        """True when the reply is not in the requested locale or skipped a defect."""
+        return bool(self.defects) or (bool(self.requested_locale) and self.requested_locale != self.locale)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The reply as JSON-compatible data (what ``--format json`` prints)."""
+        out: dict[str, Any] = {
+            "key": self.key,
+            "locale": self.locale,
+            "channel": self.channel,
+            "subject": self.subject,
+            "body": self.body,
+            "language": self.language,
+            "requested_locale": self.requested_locale,
+            "defects": [str(d) for d in self.defects],
+        }
+        if self.detection is not None:
+            out["detection"] = self.detection.to_dict()
+        return out
+
+    def __str__(self) -> str:
+        return f"{self.subject}\n\n{self.body}" if self.subject else self.body
+
+
+# -- filters -------------------------------------------------------------------------
+
+
+def _fmt(ctx: Context) -> Formatter:
+    return ctx.parent[FORMATTER]  # type: ignore[no-any-return]
+
+
+def _as(type_: str, value: Any, ctx: Context) -> Any:
+    fmt = _fmt(ctx)
+    return coerce(type_, value, fmt, fmt.locale.language)
+
+
+@pass_context
+def money_filter(ctx: Context, value: Any, currency: str | None = None, format: str | None = None) -> str:
+    """``{{ total | money }}``, ``{{ 12.5 | money("EUR") }}``."""
+    if not isinstance(value, Money):
+        value = _as("money", {"amount": value, "currency": currency} if currency else value, ctx)
+    return _fmt(ctx).money(value.amount, currency or value.currency, format)
+
+
+@pass_context
+def number_filter(ctx: Context, value: Any, format: str | None = None) -> str:
+    return _fmt(ctx).number(Decimal(str(_as("number", value, ctx))), format)
+
+
+@pass_context
+def percent_filter(ctx: Context, value: Any) -> str:
+    """``{{ 15 | percent }}`` -> ``15%`` (en) / ``15 %`` (es)."""
+    return str(_as("percent", value, ctx))
+
+
+@pass_context
+def date_filter(ctx: Context, value: Any, format: str = "long") -> str:
+    """``{{ ship_date | date("short") }}``: short, medium, long, full or a CLDR pattern."""
+    if not isinstance(value, dt.date):
+        value = _as("date", value, ctx)
+    return _fmt(ctx).date(value, format)
+
+
+@pass_context
+def datetime_filter(ctx: Context, value: Any, format: str = "medium") -> str:
+    if not isinstance(value, dt.datetime):
+        value = _as("datetime", value, ctx)
+    return _fmt(ctx).datetime(value, format)
+
+
+@pass_context
+def time_filter(ctx: Context, value: Any, format: str = "short") -> str:
+    if not isinstance(value, (dt.datetime, dt.time)):
+        value = _as("datetime", value, ctx)
+    return _fmt(ctx).time(value, format)
+
+
+@pass_context
+def list_filter(ctx: Context, value: Any, style: str = "standard") -> str:
+    """``{{ items | list }}`` -> ``A, B y C``; ``list("or")`` -> ``A, B o C``."""
+    if isinstance(value, str):
+        value = [value]
+    return _fmt(ctx).list(value, style)
+
+
+@pass_context
+def plural_filter(ctx: Context, count: Any, **forms: str) -> str:
+    """``{{ n | plural(one="# item", other="# items") }}`` over CLDR plural categories.
+
+    ``#`` in the chosen form is replaced by the number written the locale's way.
+    """
+    if "other" not in forms:
+        raise InvalidValueError("plural() needs at least an 'other' form")
+    number = _as("number", count, ctx)
+    fmt = _fmt(ctx)
+    form = forms.get(fmt.plural_category(number), forms["other"])
+    return form.replace("#", fmt.number(number))
+
+
+@pass_context
+def relative_filter(ctx: Context, value: Any, granularity: str = "day") -> str:
+    """``{{ ship_date | relative }}`` -> ``in 3 days`` / ``dentro de 3 días`` / ``3天后``."""
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        value = dt.timedelta(days=float(value))
+    elif not isinstance(value, (dt.date, dt.timedelta)):
+        value = _as("datetime" if "T" in str(value) else "date", value, ctx)
+    return _fmt(ctx).relative(value, granularity)
+
+
+@pass_context
+def duration_filter(ctx: Context, value: Any, unit: str | None = None) -> str:
+    """``{{ 3 | duration("business_day") }}`` -> ``3 business days``."""
+    if not isinstance(value, Duration):
+        if unit is not None and not isinstance(value, Mapping):
+            value = {"value": value, "unit": unit}
+        value = _as("duration", value, ctx)
+    return str(value)
+
+
+FILTERS = {
+    "money": money_filter,
+    "number": number_filter,
+    "percent": percent_filter,
+    "date": date_filter,
+    "datetime": datetime_filter,
+    "time": time_filter,
+    "list": list_filter,
+    "plural": plural_filter,
+    "relative": relative_filter,
+    "duration": duration_filter,
+}
+
+
+def _safe_range(*args: int) -> range:
+    rng = range(*args)
+    if len(rng) > MAX_RANGE:
+        raise JinjaSecurityError(f"range() of {len(rng):,} items is over the limit of {MAX_RANGE:,}")
+    return rng
+
+
+def make_environment() -> ImmutableSandboxedEnvironment:
+    """The one environment every template of a library compiles in."""
+    env = ImmutableSandboxedEnvironment(
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        auto_reload=False,
+        cache_size=0,
+    )
+    env.filters.update(FILTERS)
+    env.globals.clear()
+    env.globals["range"] = _safe_range
+    return env
+
+
+# -- compiled texts --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a piece of template text lives, for error messages."""
+
+    file: str
+    position: Position
+    key: str | None
+    locale: str | None
+
+
+class CompiledText:
+    """One compiled piece of template text and the names it reads."""
+
+    __slots__ = ("filename", "names", "template", "where")
+
+    def __init__(self, env: jinja2.Environment, text: str, where: Where, label: str) -> None:
+        self.where = where
+        self.filename = f"{where.file}#{label}"
+        try:
+            ast = env.parse(text, name=label, filename=self.filename)
+            self.names = frozenset(meta.find_undeclared_variables(ast))
+            code = env.compile(ast, name=label, filename=self.filename)
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(
+                f"template syntax error: {exc.message}; check the {{{{ }}}} and {{% %}} tags",
+                file=where.file,
+                line=where.position.text_line(exc.lineno or 1),
+                key=where.key,
+                locale=where.locale,
+            ) from None
+        self.template = env.template_class.from_code(env, code, env.make_globals(None), None)
+
+    def render(self, context: Mapping[str, Any]) -> str:
+        try:
+            return self.template.render(context)
+        except ReplykitError as exc:  # a filter refused a value: this template misuses it
+            cls = SecurityError if isinstance(exc, SecurityError) else TemplateError
+            raise self._error(exc.message, exc.__traceback__, cls) from None
+        except jinja2.UndefinedError as exc:
+            raise self._error(
+                f"{exc.message}; declare the variable under 'variables' or fix its name",
+                exc.__traceback__,
+            ) from None
+        except JinjaSecurityError as exc:
+            raise self._error(f"not allowed in a template: {exc}", exc.__traceback__, SecurityError) from None
+        except (RecursionError, MemoryError, OverflowError) as exc:
+            raise self._error(
+                f"template exceeded a resource limit ({type(exc).__name__})", exc.__traceback__, SecurityError
+            ) from None
+        except Exception as exc:  # any other failure is a defect of this template
+            raise self._error(f"template failed to render: {type(exc).__name__}: {exc}", exc.__traceback__) from None
+
+    def _error(
+        self,
+        message: str,
+        tb: TracebackType | None,
+        cls: type[TemplateError] = TemplateError,
+    ) -> TemplateError:
+        lineno = 1
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == self.filename:
+                lineno = tb.tb_lineno
+            tb = tb.tb_next
+        return cls(
+            message,
+            file=self.where.file,
+            line=self.where.position.text_line(lineno),
+            key=self.where.key,
+            locale=self.where.locale,
+        )

@@ -1,0 +1,528 @@
+"""Typed template values and their locale-correct formatting.
+
+A template variable declares a type (``money``, ``date``, ``customer``, ...).
+Before a render, each value the caller gives is read as that type
+(:func:`coerce`) and bound to the reply's locale, so ``{{ order.total }}``
+prints ``$1,234.50`` in en-US and ``1234,50 US$`` in es-ES with no filter.
+All formatting goes through Babel (CLDR); nothing here hand-writes a format.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_time, format_timedelta
+from babel.lists import format_list
+from babel.numbers import format_currency, format_decimal, format_percent
+from babel.units import format_unit
+
+from .errors import InvalidValueError
+from .locales import LocaleSettings
+
+#: The variable types a catalogue may declare.
+TYPES = (
+    "string",
+    "text",
+    "url",
+    "email",
+    "integer",
+    "number",
+    "percent",
+    "money",
+    "date",
+    "datetime",
+    "duration",
+    "list",
+    "customer",
+    "boolean",
+)
+
+DURATION_UNITS = ("minute", "hour", "day", "business_day", "week", "month")
+_BABEL_UNITS = {
+    "minute": "duration-minute",
+    "hour": "duration-hour",
+    "day": "duration-day",
+    "week": "duration-week",
+    "month": "duration-month",
+}
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+class Formatter:
+    """Babel formatting bound to one locale and its catalogue settings."""
+
+    def __init__(
+        self,
+        locale: Locale,
+        settings: LocaleSettings,
+        currency: str,
+        clock: Callable[[], dt.datetime],
+    ) -> None:
+        self.locale = locale
+        self.settings = settings
+        self.currency = currency
+        self.clock = clock
+
+    def _grouping(self, value: Decimal | float) -> bool:
+        # CLDR's minimumGroupingDigits (2 for Spanish: 1234,50 but 12.345,00);
+        # Babel does not apply it, so the locale file carries it.
+        return not (self.settings.minimum_grouping_digits >= 2 and abs(Decimal(value)) < 10_000)
+
+    def money(self, amount: Decimal, currency: str, fmt: str | None = None) -> str:
+        return format_currency(
+            amount,
+            currency,
+            format=fmt,
+            locale=self.locale,
+            group_separator=self._grouping(amount),
+        )
+
+    def number(self, value: Decimal | float, fmt: str | None = None) -> str:
+        return format_decimal(value, format=fmt, locale=self.locale, group_separator=self._grouping(value))
+
+    def percent(self, fraction: Decimal | float, fmt: str | None = None) -> str:
+        return format_percent(fraction, format=fmt, locale=self.locale, decimal_quantization=False)
+
+    def date(self, value: dt.date, fmt: str = "long") -> str:
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        return format_date(value, fmt, locale=self.locale)
+
+    def datetime(self, value: dt.datetime, fmt: str = "medium") -> str:
+        return format_datetime(value, fmt, tzinfo=value.tzinfo, locale=self.locale)
+
+    def time(self, value: dt.datetime | dt.time, fmt: str = "short") -> str:
+        return format_time(value, fmt, locale=self.locale)
+
+    def list(self, items: Iterable[Any], style: str = "standard") -> str:
+        return format_list([str(i) for i in items], style=style, locale=self.locale)  # type: ignore[arg-type]
+
+    def plural_category(self, count: Decimal | float) -> str:
+        return str(self.locale.plural_form(abs(count)))  # type: ignore[arg-type]
+
+    def relative(self, value: dt.date | dt.timedelta, granularity: str = "day") -> str:
+        """``in 3 days`` / ``dentro de 3 días`` / ``3天后`` relative to the clock."""
+        if isinstance(value, dt.timedelta):
+            delta = value
+        else:
+            now = self.clock()
+            if isinstance(value, dt.datetime):
+                if value.tzinfo is None:
+                    now = now.replace(tzinfo=None)
+                delta = value - now
+            else:
+                delta = value - now.date()
+        return format_timedelta(
+            delta,
+            granularity=granularity,
+            add_direction=True,
+            locale=self.locale,  # type: ignore[arg-type]
+        )
+
+    def duration(self, low: int, high: int | None, unit: str) -> str:
+        """``7–10 business days``: the phrase from the locale file, else CLDR's unit."""
+        amount = self.number(low) if high is None or high == low else self.number_range(low, high)
+        count = high if high is not None else low
+        patterns = self.settings.units.get(unit)
+        if patterns:
+            category = self.plural_category(count)
+            pattern = patterns.get(category) or patterns.get("other") or next(iter(patterns.values()))
+            return pattern.replace("{0}", amount)
+        babel_unit = _BABEL_UNITS.get(unit)
+        if babel_unit is None:
+            raise InvalidValueError(
+                f"the locale file has no phrase for unit {unit!r}; add units.{unit} to locales/{self.settings.tag}.yaml"
+            )
+        if high is None or high == low:
+            return self._unit(low, babel_unit)
+        # CLDR's unit pattern wraps the range: "{0} days" -> "7–10 days".
+        return self._unit(count, babel_unit).replace(self.number(count), amount, 1)
+
+    def _unit(self, value: int, babel_unit: str) -> str:
+        # Babel has no long unit patterns for some locales (zh) and then prints
+        # "24 duration-hour"; the short pattern is the CLDR form for those.
+        for length in ("long", "short"):
+            text = format_unit(value, babel_unit, length=length, locale=self.locale)
+            if not text.endswith(babel_unit):
+                return text
+        return text
+
+    def number_range(self, low: int, high: int) -> str:
+        return f"{self.number(low)}–{self.number(high)}"
+
+
+# -- locale-bound values: print themselves the locale's way ---------------------------
+
+
+class Money:
+    """An amount in an ISO 4217 currency."""
+
+    __slots__ = ("_fmt", "amount", "currency")
+
+    def __init__(self, amount: Decimal, currency: str, fmt: Formatter) -> None:
+        self.amount = amount
+        self.currency = currency
+        self._fmt = fmt
+
+    def __str__(self) -> str:
+        return self._fmt.money(self.amount, self.currency)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Money) and (self.amount, self.currency) == (
+            other.amount,
+            other.currency,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.amount, self.currency))
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+class LocalInt(int):
+    """An integer that prints with the locale's digit grouping."""
+
+    _fmt: Formatter
+
+    def __str__(self) -> str:
+        return self._fmt.number(int(self))
+
+    __repr__ = __str__
+
+
+class LocalNumber(Decimal):
+    """A decimal number that prints the locale's way."""
+
+    _fmt: Formatter
+
+    def __str__(self) -> str:
+        return self._fmt.number(Decimal(self))
+
+    __repr__ = __str__
+
+
+class Percent(float):
+    """A percentage given as ``15`` for 15 %; prints ``15%`` or ``15 %``."""
+
+    _fmt: Formatter
+
+    def __str__(self) -> str:
+        return self._fmt.percent(Decimal(repr(float(self))) / 100)
+
+    __repr__ = __str__
+
+
+class LocalDate(dt.date):
+    """A date that prints in the locale's long form (``5 de marzo de 2026``)."""
+
+    _fmt: Formatter
+
+    def __str__(self) -> str:
+        return self._fmt.date(self)
+
+    __repr__ = __str__
+
+
+class LocalDateTime(dt.datetime):
+    """A date and time that prints in the locale's medium form."""
+
+    _fmt: Formatter
+
+    def __str__(self) -> str:
+        return self._fmt.datetime(self)
+
+    __repr__ = __str__
+
+
+class Duration:
+    """A span such as ``3 days`` or ``7–10 business days``."""
+
+    __slots__ = ("_fmt", "high", "low", "unit")
+
+    def __init__(self, low: int, high: int | None, unit: str, fmt: Formatter) -> None:
+        self.low = low
+        self.high = high
+        self.unit = unit
+        self._fmt = fmt
+
+    @property
+    def max(self) -> int:
+        return self.high if self.high is not None else self.low
+
+    def __str__(self) -> str:
+        return self._fmt.duration(self.low, self.high, self.unit)
+
+    __repr__ = __str__
+
+
+class TextList(list):  # type: ignore[type-arg]
+    """A list that prints as the locale's list: ``A, B y C``."""
+
+    _fmt: Formatter
+
+    def __str__(self) -> str:
+        return self._fmt.list(self)
+
+    __repr__ = __str__
+
+
+class Customer:
+    """The person the reply is for. ``full_name`` follows the locale's name order."""
+
+    __slots__ = ("_language", "_name", "first_name", "gender", "last_name")
+
+    def __init__(
+        self,
+        first_name: str,
+        last_name: str,
+        gender: str,
+        name: str,
+        language: str,
+    ) -> None:
+        self.first_name = first_name
+        self.last_name = last_name
+        self.gender = gender
+        self._name = name
+        self._language = language
+
+    @property
+    def full_name(self) -> str:
+        if self._name:
+            return self._name
+        first, last = self.first_name, self.last_name
+        if self._language == "zh" and (_CJK.search(first) or _CJK.search(last)):
+            return f"{last}{first}"
+        return " ".join(p for p in (first, last) if p)
+
+    @property
+    def name(self) -> str:
+        """The name to address the customer by: first name, else full name."""
+        return self.first_name or self.full_name
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    __repr__ = __str__
+
+
+# -- reading raw values (JSON, YAML, CLI strings) as declared types ----------------------
+
+
+def coerce(type_: str, value: Any, fmt: Formatter, language: str) -> Any:
+    """Read ``value`` as ``type_`` and bind it to ``fmt``'s locale.
+
+    Raises :class:`InvalidValueError` (without location; the caller adds it).
+    """
+    if value is None:
+        return None
+    reader = _READERS.get(type_)
+    if reader is None:
+        raise InvalidValueError(f"unknown variable type {type_!r}")
+    return reader(value, fmt, language)
+
+
+def _bind(obj: Any, fmt: Formatter) -> Any:
+    obj._fmt = fmt
+    return obj
+
+
+def _read_text(value: Any, fmt: Formatter, language: str) -> str:
+    if isinstance(value, (dict, list)):
+        raise InvalidValueError(f"expected text, got {type(value).__name__}")
+    return str(value)
+
+
+def _read_integer(value: Any, fmt: Formatter, language: str) -> LocalInt:
+    if isinstance(value, bool):
+        raise InvalidValueError("expected a whole number, got true/false")
+    number = _decimal(value, "a whole number")
+    if number != number.to_integral_value():
+        raise InvalidValueError(f"expected a whole number, got {value!r}")
+    return _bind(LocalInt(int(number)), fmt)  # type: ignore[no-any-return]
+
+
+def _decimal(value: Any, what: str) -> Decimal:
+    if isinstance(value, (bool, dict, list)):
+        raise InvalidValueError(f"expected {what}, got {value!r}")
+    if isinstance(value, int):  # also LocalInt, whose str() is locale-formatted
+        return Decimal(int(value))
+    if isinstance(value, Decimal):
+        number = Decimal(value)
+        if not number.is_finite():
+            raise InvalidValueError(f"expected a finite {what}, got {value!r}")
+        return number
+    if isinstance(value, float):
+        value = float.__repr__(value)
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise InvalidValueError(f"expected {what}, got {value!r}") from None
+    if not number.is_finite():
+        raise InvalidValueError(f"expected a finite {what}, got {value!r}")
+    return number
+
+
+def _read_number(value: Any, fmt: Formatter, language: str) -> LocalNumber:
+    return _bind(LocalNumber(_decimal(value, "a number")), fmt)  # type: ignore[no-any-return]
+
+
+def _read_percent(value: Any, fmt: Formatter, language: str) -> Percent:
+    text = str(value).strip().rstrip("%").strip() if isinstance(value, str) else value
+    return _bind(Percent(_decimal(text, "a percentage such as 15")), fmt)  # type: ignore[no-any-return]
+
+
+_MONEY_TEXT = re.compile(r"^\s*(?:([A-Za-z]{3})\s*)?([-+]?[\d.]+)\s*(?:([A-Za-z]{3}))?\s*$")
+
+
+def _read_money(value: Any, fmt: Formatter, language: str) -> Money:
+    currency: Any = None
+    if isinstance(value, Mapping):
+        if "amount" not in value:
+            raise InvalidValueError("money needs an 'amount', e.g. {amount: 12.5, currency: USD}")
+        amount, currency = value["amount"], value.get("currency")
+    elif isinstance(value, str):
+        match = _MONEY_TEXT.match(value)
+        if not match or (match[1] and match[3]):
+            raise InvalidValueError(f"expected money such as '12.50 USD', got {value!r}")
+        amount, currency = match[2], match[1] or match[3]
+    else:
+        amount = value
+    currency = (currency or fmt.currency).upper()
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        raise InvalidValueError(f"currency must be an ISO 4217 code such as USD, got {currency!r}")
+    return Money(_decimal(amount, "an amount"), currency, fmt)
+
+
+def _read_date(value: Any, fmt: Formatter, language: str) -> LocalDate:
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if not isinstance(value, dt.date):
+        try:
+            value = dt.date.fromisoformat(str(value).strip()[:10])
+        except ValueError:
+            raise InvalidValueError(f"expected an ISO date such as 2026-03-05, got {value!r}") from None
+    return _bind(LocalDate(value.year, value.month, value.day), fmt)  # type: ignore[no-any-return]
+
+
+def _read_datetime(value: Any, fmt: Formatter, language: str) -> LocalDateTime:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day)
+    if not isinstance(value, dt.datetime):
+        text = str(value).strip()
+        try:
+            value = dt.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+        except ValueError:
+            raise InvalidValueError(f"expected an ISO date-time such as 2026-03-05T14:30:00, got {value!r}") from None
+    out = LocalDateTime(
+        value.year,
+        value.month,
+        value.day,
+        value.hour,
+        value.minute,
+        value.second,
+        value.microsecond,
+        value.tzinfo,
+    )
+    return _bind(out, fmt)  # type: ignore[no-any-return]
+
+
+def _read_duration(value: Any, fmt: Formatter, language: str) -> Duration:
+    unit = "day"
+    if isinstance(value, Mapping):
+        unit = str(value.get("unit", "day"))
+        if "min" in value or "max" in value:
+            low, high = value.get("min", value.get("max")), value.get("max")
+        elif "value" in value:
+            low, high = value["value"], None
+        else:
+            raise InvalidValueError("a duration needs 'value', or 'min' and 'max', e.g. {min: 7, max: 10}")
+    elif isinstance(value, str) and re.fullmatch(r"\s*\d+\s*[-–]\s*\d+\s*", value):
+        low, high = re.split(r"[-–]", value)
+    else:
+        low, high = value, None
+    if unit not in DURATION_UNITS:
+        raise InvalidValueError(f"unknown duration unit {unit!r}; use one of {', '.join(DURATION_UNITS)}")
+    lo = int(_read_integer(low, fmt, language))
+    hi = int(_read_integer(high, fmt, language)) if high is not None else None
+    if hi is not None and hi < lo:
+        raise InvalidValueError(f"duration min {lo} is greater than max {hi}")
+    return Duration(lo, hi, unit, fmt)
+
+
+def _read_list(value: Any, fmt: Formatter, language: str) -> TextList:
+    if isinstance(value, str):
+        items: list[Any] = [v.strip() for v in value.split(",") if v.strip()]
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        raise InvalidValueError(f"expected a list, got {type(value).__name__}")
+    return _bind(TextList(items), fmt)  # type: ignore[no-any-return]
+
+
+def _read_customer(value: Any, fmt: Formatter, language: str) -> Customer:
+    if isinstance(value, str):
+        value = {"name": value}
+    if not isinstance(value, Mapping):
+        raise InvalidValueError("a customer is a mapping such as {first_name: Ana, last_name: Ruiz, gender: female}")
+    unknown = set(value) - {"first_name", "last_name", "name", "gender", "locale", "email"}
+    if unknown:
+        raise InvalidValueError(f"unknown customer field(s): {', '.join(sorted(unknown))}")
+    gender = str(value.get("gender") or "neutral").lower()
+    gender = {"f": "female", "m": "male", "unknown": "neutral", "other": "neutral"}.get(gender, gender)
+    if gender not in ("female", "male", "neutral"):
+        raise InvalidValueError(f"customer gender must be female, male or neutral, got {gender!r}")
+    return Customer(
+        str(value.get("first_name") or "").strip(),
+        str(value.get("last_name") or "").strip(),
+        gender,
+        str(value.get("name") or "").strip(),
+        language,
+    )
+
+
+def _read_boolean(value: Any, fmt: Formatter, language: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "1", "on"):
+        return True
+    if text in ("false", "no", "0", "off"):
+        return False
+    raise InvalidValueError(f"expected true or false, got {value!r}")
+
+
+_READERS: dict[str, Callable[[Any, Formatter, str], Any]] = {
+    "string": _read_text,
+    "text": _read_text,
+    "url": _read_text,
+    "email": _read_text,
+    "integer": _read_integer,
+    "number": _read_number,
+    "percent": _read_percent,
+    "money": _read_money,
+    "date": _read_date,
+    "datetime": _read_datetime,
+    "duration": _read_duration,
+    "list": _read_list,
+    "customer": _read_customer,
+    "boolean": _read_boolean,
+}
+
+
+def to_plain(value: Any) -> Any:
+    """Example values as JSON-compatible data (dates as ISO strings, money as a dict)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, Mapping):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_plain(v) for v in value]
+    return value

@@ -1,0 +1,27 @@
+"""The README's Python examples run and print what their comments say."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from conftest import REPO
+
+
+def test_readme_python_blocks_run() -> None:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert blocks
+    for block in blocks:
+        printed: list[str] = []
+
+        def record(*args: Any) -> None:
+            printed.append(" ".join(map(str, args)))
+
+        exec(compile(block, "README.md", "exec"), {"print": record})
+        claims = re.findall(r"^print\(.*?\)\s+# (.*)$", block, flags=re.M)
+        assert len(printed) == len(claims)
+        for output, claim in zip(printed, claims, strict=True):
+            # "a ... b ... c" claims that a, b and c appear in this order
+            parts = [p.strip() for p in claim.split("   ")[0].split("...") if p.strip()]
+            assert re.search(".*".join(map(re.escape, parts)), output, flags=re.S), (claim, output)

@@ -25,3 +25,27 @@ def test_readme_python_blocks_run() -> None:
             # "a ... b ... c" claims that a, b and c appear in this order
             parts = [p.strip() for p in claim.split("   ")[0].split("...") if p.strip()]
             assert re.search(".*".join(map(re.escape, parts)), output, flags=re.S), (claim, output)
+
+
+def test_readme_console_examples_match_the_cli() -> None:
+    import shlex
+
+    from click.testing import CliRunner
+
+    from replykit.cli import main
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    examples = re.findall(r"```console\n\$ replykit (.*?)\n(.*?)```", text, flags=re.S)
+    assert examples
+    for command, expected in examples:
+        result = CliRunner().invoke(main, shlex.split(command))
+        assert result.exit_code == 0, result.output
+        assert result.output.strip() == expected.strip(), command
+
+
+def test_readme_lists_every_shipped_key() -> None:
+    import replykit
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    for key in replykit.load().keys():
+        assert f"| `{key}` |" in text

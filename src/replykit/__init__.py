@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from .catalog import Template, Variable
+from .detect import Detection, Detector, LangdetectDetector, LinguaDetector, detect_language
 from .errors import (
     CatalogueError,
     DetectionError,
@@ -27,9 +28,13 @@ from .render import Reply
 
 __all__ = [
     "CatalogueError",
+    "Detection",
     "DetectionError",
+    "Detector",
     "InvalidValueError",
+    "LangdetectDetector",
     "Library",
+    "LinguaDetector",
     "LocaleError",
     "MissingVariableError",
     "RenderError",
@@ -40,6 +45,7 @@ __all__ = [
     "TemplateError",
     "UnknownKeyError",
     "Variable",
+    "detect_language",
     "load",
 ]
 

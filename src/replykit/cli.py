@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,6 +18,7 @@ import click
 
 from .errors import (
     CatalogueError,
+    DetectionError,
     LocaleError,
     ReplykitError,
     UnknownKeyError,
@@ -31,7 +33,7 @@ EXIT_USAGE = 2
 
 def exit_code(error: ReplykitError) -> int:
     """2 for what the user asked wrongly or could not be read, 1 for failures."""
-    if isinstance(error, (UnknownKeyError, LocaleError, CatalogueError)):
+    if isinstance(error, (UnknownKeyError, LocaleError, CatalogueError, DetectionError)):
         return EXIT_USAGE
     return EXIT_FAILURE
 
@@ -148,6 +150,9 @@ def show(key: str, language: str | None, catalog: Path | None) -> None:
     "--data", "data_file", type=click.Path(dir_okay=False, path_type=Path), help="Values from a JSON or YAML file."
 )
 @click.option("--example", is_flag=True, help="Fill every variable from its declared example.")
+@click.option("--detect-from", "detect_from", metavar="TEXT", help="Reply in the language of this customer message.")
+@click.option("--hint", "hint", metavar="LOCALE", help="With --detect-from: the customer's stored locale or an Accept-Language value.")
+@click.option("--country", metavar="CC", help="With --detect-from: the shipping country (ISO code).")
 @click.option("--formality", type=click.Choice(["formal", "informal"]), help="Override the locale's formality.")
 @click.option("--strict", is_flag=True, help="Fail on a defective translation instead of falling back.")
 @format_option("text", "json")
@@ -159,6 +164,9 @@ def render(
     variables: tuple[str, ...],
     data_file: Path | None,
     example: bool,
+    detect_from: str | None,
+    hint: str | None,
+    country: str | None,
     formality: str | None,
     strict: bool,
     fmt: str,
@@ -166,6 +174,13 @@ def render(
 ) -> None:
     """Render a reply for a customer."""
     lib = _library(catalog)
+    if detect_from is not None:
+        if locale is not None:
+            raise click.UsageError("give either --locale or --detect-from, not both")
+        detection = lib.detect(detect_from, hints=hints_from(hint, country))
+        locale = detection.locale
+    elif hint or country:
+        raise click.UsageError("--hint and --country go with --detect-from")
     context: dict[str, Any] = lib.examples(key, locale) if example else {}
     if data_file is not None:
         context.update(read_data_file(data_file))
@@ -173,6 +188,8 @@ def render(
         name, value = parse_var(item)
         set_dotted(context, name, value)
     reply = lib.render(key, locale=locale, channel=channel, strict=strict, formality=formality, **context)
+    if detect_from is not None:
+        reply = replace(reply, detection=detection)
     for defect in reply.defects:
         click.echo(f"warning: fell back to {reply.locale}: {defect}", err=True)
     if fmt == "json":
@@ -181,6 +198,44 @@ def render(
     if reply.subject is not None:
         click.echo(f"Subject: {reply.subject}\n")
     click.echo(reply.body)
+
+
+@main.command()
+@click.argument("text")
+@click.option("--candidates", help="Comma-separated languages to choose from. Default: the catalogue's.")
+@click.option("--hint", "hint", metavar="LOCALE", help="The customer's stored locale or an Accept-Language value.")
+@click.option("--country", metavar="CC", help="The shipping country (ISO 3166 code, e.g. MX).")
+@format_option("text", "json")
+@catalog_option
+def detect(
+    text: str, candidates: str | None, hint: str | None, country: str | None, fmt: str, catalog: Path | None
+) -> None:
+    """Detect the language (and Chinese script) of a customer message."""
+    hints = hints_from(hint, country)
+    if candidates:
+        from .detect import detect_language
+
+        detection = detect_language(text, candidates=[c.strip() for c in candidates.split(",") if c.strip()], hints=hints)
+    else:
+        detection = _library(catalog).detect(text, hints=hints)
+    if fmt == "json":
+        click.echo(json.dumps(detection.to_dict(), ensure_ascii=False))
+        return
+    script = f" ({detection.script})" if detection.script else ""
+    click.echo(
+        f"{detection.language}{script}  locale={detection.locale}  "
+        f"confidence={detection.confidence:.2f}  method={detection.method}"
+    )
+
+
+def hints_from(hint: str | None, country: str | None) -> dict[str, str]:
+    """``--hint`` is a stored locale, or an Accept-Language value when it has , or ;"""
+    hints: dict[str, str] = {}
+    if hint:
+        hints["accept_language" if ("," in hint or ";" in hint) else "locale"] = hint
+    if country:
+        hints["country"] = country
+    return hints
 
 
 def read_data_file(path: Path) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from babel import Locale
 from . import _chinese
 from ._yaml import Position
 from .catalog import Catalogue, Template, Variable, load_catalogue
+from .detect import Detection, Detector, detect_language
 from .errors import (
     CatalogueError,
     InvalidValueError,
@@ -101,6 +102,8 @@ class Library:
             )
         self.catalogue: Catalogue = load_catalogue(root)
         self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)
+        #: The statistical language model behind :meth:`detect`; None uses the default.
+        self.detector: Detector | None = None
         self._env = make_environment()
         self._compiled: dict[tuple[Any, ...], CompiledText | TemplateError] = {}
         self._plans: dict[str | None, Plan] = {}
@@ -190,6 +193,34 @@ class Library:
             key, self.catalogue.keys(), scorer=fuzz.WRatio, processor=utils.default_process, limit=limit
         )
         return [m[0] for m in matches if m[1] >= 60]
+
+    # -- language detection -------------------------------------------------------------
+
+    def detect(self, text: str, *, hints: Mapping[str, Any] | str | None = None) -> Detection:
+        """The language of ``text`` among this catalogue's languages (see :func:`detect_language`)."""
+        return detect_language(
+            text, candidates=self.languages, hints=hints, default=self.default_locale, detector=self.detector
+        )
+
+    def reply_to(
+        self,
+        customer_message: str,
+        key: str,
+        *,
+        hints: Mapping[str, Any] | str | None = None,
+        channel: str = "email",
+        strict: bool = False,
+        formality: str | None = None,
+        **context: Any,
+    ) -> Reply:
+        """Reply to a customer's message in its language: detect, negotiate, render.
+
+        The locale takes its language from the message and its region from the
+        hints when they agree; ``Reply.detection`` tells how it was chosen.
+        """
+        detection = self.detect(customer_message, hints=hints)
+        reply = self.render(key, locale=detection.locale, channel=channel, strict=strict, formality=formality, **context)
+        return replace(reply, detection=detection)
 
     def negotiate(self, locale: str | None) -> str:
         """The locale a reply for ``locale`` will be in (``de-DE`` -> ``en-US``)."""

@@ -60,14 +60,22 @@ def main() -> None:
 
     messages = [json.loads(line) for line in lines(HERE / "data" / "messages.jsonl")]
     own = {lang: [m["text"] for m in messages if m["language"] == lang] for lang in LANGUAGES}
-    print("own customer messages: " + ", ".join(f"{lang} {accuracy(detect, own[lang], lang):.1%} (n={len(own[lang])})" for lang in LANGUAGES))
+    print(
+        "own customer messages: "
+        + ", ".join(f"{lang} {accuracy(detect, own[lang], lang):.1%} (n={len(own[lang])})" for lang in LANGUAGES)
+    )
 
     chinese = [m for m in messages if m["language"] == "zh"]
     chinese += [{"text": t, "script": "Hans"} for t in lines(args.data / "chat" / "zh.txt")]
     right = sum(detect(m["text"]).script == m["script"] for m in chinese)
     print(f"Chinese script (Hans/Hant) on {len(chinese)} chat messages: {right / len(chinese):.1%}")
 
-    short = [*own["en"], *own["es"], *own["zh"], *(t for lang in LANGUAGES for t in lines(args.data / "chat" / f"{lang}.txt"))]
+    short = [
+        *own["en"],
+        *own["es"],
+        *own["zh"],
+        *(t for lang in LANGUAGES for t in lines(args.data / "chat" / f"{lang}.txt")),
+    ]
     for text in short:  # warm-up: every model loaded
         detect(text)
     rounds = 20

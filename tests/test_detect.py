@@ -50,7 +50,12 @@ def test_short_customer_messages(text: str, language: str) -> None:
 )
 def test_chinese_script(text: str, script: str, locale: str) -> None:
     detection = detect_language(text, candidates=EN_ES_ZH)
-    assert (detection.language, detection.script, detection.locale, detection.method) == ("zh", script, locale, "script")
+    assert (detection.language, detection.script, detection.locale, detection.method) == (
+        "zh",
+        script,
+        locale,
+        "script",
+    )
 
 
 def test_chinese_region_comes_from_hints_of_the_same_script() -> None:
@@ -86,7 +91,12 @@ def test_region_from_country_hint_when_languages_agree() -> None:
 
 def test_nothing_to_go_on_gives_the_default() -> None:
     detection = detect_language("👍", candidates=EN_ES_ZH, default="es-ES")
-    assert (detection.language, detection.locale, detection.method, detection.confidence) == ("es", "es-ES", "default", 0.0)
+    assert (detection.language, detection.locale, detection.method, detection.confidence) == (
+        "es",
+        "es-ES",
+        "default",
+        0.0,
+    )
     assert detect_language("", candidates=EN_ES_ZH).method == "default"
 
 
@@ -122,8 +132,15 @@ def test_pluggable_detector() -> None:
 
 def test_langdetect_backend_answers_within_candidates() -> None:
     detector = replykit.LangdetectDetector()
-    assert detect_language("where is my order, I paid last week", candidates=EN_ES_ZH, detector=detector).language == "en"
-    assert detect_language("dónde está mi pedido, lo pagué la semana pasada", candidates=EN_ES_ZH, detector=detector).language == "es"
+    assert (
+        detect_language("where is my order, I paid last week", candidates=EN_ES_ZH, detector=detector).language == "en"
+    )
+    assert (
+        detect_language(
+            "dónde está mi pedido, lo pagué la semana pasada", candidates=EN_ES_ZH, detector=detector
+        ).language
+        == "es"
+    )
 
 
 def test_bad_hints_are_clear_errors() -> None:

@@ -15,7 +15,7 @@ def test_readme_python_blocks_run() -> None:
     for block in blocks:
         printed: list[str] = []
 
-        def record(*args: Any) -> None:
+        def record(*args: Any, printed: list[str] = printed) -> None:
             printed.append(" ".join(map(str, args)))
 
         exec(compile(block, "README.md", "exec"), {"print": record})

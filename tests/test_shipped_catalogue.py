@@ -14,13 +14,38 @@ from replykit import _chinese
 
 LIB = replykit.load()
 LOCALES = ["en-US", "en-GB", "es-ES", "es-MX", "zh-CN", "zh-TW", "zh-HK"]
-BABEL = {"en-US": "en_US", "en-GB": "en_GB", "es-ES": "es_ES", "es-MX": "es_MX", "zh-CN": "zh_Hans_CN", "zh-TW": "zh_Hant_TW", "zh-HK": "zh_Hant_HK"}
+BABEL = {
+    "en-US": "en_US",
+    "en-GB": "en_GB",
+    "es-ES": "es_ES",
+    "es-MX": "es_MX",
+    "zh-CN": "zh_Hans_CN",
+    "zh-TW": "zh_Hant_TW",
+    "zh-HK": "zh_Hant_HK",
+}
 SCENARIOS = {
     "pre_sale": ["welcome", "low_stock", "price_negotiation", "new_arrivals", "shipping_time", "checking_with_team"],
-    "mid_sale": ["payment_reminder", "payment_discount_deadline", "order_confirmed", "address_check", "change_request", "wrong_item_ordered", "shipped", "system_outage"],
+    "mid_sale": [
+        "payment_reminder",
+        "payment_discount_deadline",
+        "order_confirmed",
+        "address_check",
+        "change_request",
+        "wrong_item_ordered",
+        "shipped",
+        "system_outage",
+    ],
     "customs": ["import_tax", "inspection_delay", "documents_required", "held_or_returned"],
     "out_of_stock": ["alternatives", "backorder", "partial_shipment", "cancelled", "restock_notice"],
-    "after_sale": ["shipping_problem", "delivery_delay", "return_exchange", "refund_processed", "damaged_item", "complaint_received", "satisfaction_followup"],
+    "after_sale": [
+        "shipping_problem",
+        "delivery_delay",
+        "return_exchange",
+        "refund_processed",
+        "damaged_item",
+        "complaint_received",
+        "satisfaction_followup",
+    ],
     "review_request": ["request", "reminder", "negative_followup", "thanks_positive"],
 }
 KEYS = [f"{group}.{name}" for group, names in SCENARIOS.items() for name in names]
@@ -105,7 +130,12 @@ def test_money_and_dates_match_babel(locale: str) -> None:
     amount = refund["amount"]
     expected = format_currency(Decimal(str(amount["amount"])), amount["currency"], locale=BABEL[locale])
     if locale == "es-ES":  # CLDR minimumGroupingDigits=2, which Babel does not apply
-        expected = format_currency(Decimal(str(amount["amount"])), amount["currency"], locale="es_ES", group_separator=Decimal(str(amount["amount"])) >= 10000)
+        expected = format_currency(
+            Decimal(str(amount["amount"])),
+            amount["currency"],
+            locale="es_ES",
+            group_separator=Decimal(str(amount["amount"])) >= 10000,
+        )
     assert expected in body
 
     shipped = LIB.examples("mid_sale.shipped", locale)

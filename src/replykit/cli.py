@@ -151,7 +151,12 @@ def show(key: str, language: str | None, catalog: Path | None) -> None:
 )
 @click.option("--example", is_flag=True, help="Fill every variable from its declared example.")
 @click.option("--detect-from", "detect_from", metavar="TEXT", help="Reply in the language of this customer message.")
-@click.option("--hint", "hint", metavar="LOCALE", help="With --detect-from: the customer's stored locale or an Accept-Language value.")
+@click.option(
+    "--hint",
+    "hint",
+    metavar="LOCALE",
+    help="With --detect-from: the customer's stored locale or an Accept-Language value.",
+)
 @click.option("--country", metavar="CC", help="With --detect-from: the shipping country (ISO code).")
 @click.option("--formality", type=click.Choice(["formal", "informal"]), help="Override the locale's formality.")
 @click.option("--strict", is_flag=True, help="Fail on a defective translation instead of falling back.")
@@ -215,7 +220,9 @@ def detect(
     if candidates:
         from .detect import detect_language
 
-        detection = detect_language(text, candidates=[c.strip() for c in candidates.split(",") if c.strip()], hints=hints)
+        detection = detect_language(
+            text, candidates=[c.strip() for c in candidates.split(",") if c.strip()], hints=hints
+        )
     else:
         detection = _library(catalog).detect(text, hints=hints)
     if fmt == "json":

@@ -32,13 +32,15 @@ from .locales import Tag, parse_tag
 
 METHODS = ("script", "model", "hint", "default")
 
-_NOISE = re.compile(
-    r"https?://\S+|www\.\S+|\S+@\S+\.\S+"  # links and e-mail addresses
-    r"|[#@]\S+"  # order numbers, hashtags, handles
-    r"|\b\w*\d\w*\b"  # anything with a digit: order ids, tracking and product codes
+_LINKS = re.compile(r"https?://[!-~]+|www\.[!-~]+|[\w.+-]+@[\w-]+\.[\w.-]+", re.ASCII)
+_CODES = re.compile(
+    r"[#@][A-Za-z0-9_-]+"  # order numbers, hashtags, handles
+    r"|[A-Za-z0-9_-]*[0-9][A-Za-z0-9_-]*",  # anything with a digit: ids, tracking and product codes
+    re.ASCII,
 )
 _WORD = re.compile(r"[^\W\d_]+")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _SCRIPTS: dict[str, re.Pattern[str]] = {
     "Hani": _HAN,
     "Kana": re.compile(r"[\u3040-\u30ff\u31f0-\u31ff]"),
@@ -49,7 +51,7 @@ _SCRIPTS: dict[str, re.Pattern[str]] = {
     "Grek": re.compile(r"[\u0370-\u03ff]"),
     "Thai": re.compile(r"[\u0e00-\u0e7f]"),
     "Deva": re.compile(r"[\u0900-\u097f]"),
-    "Latn": re.compile(r"[A-Za-z\u00c0-\u024f]"),
+    "Latn": _LATIN,
 }
 #: The script each language is written in, where it is not Latin.
 _LANGUAGE_SCRIPT = {
@@ -60,13 +62,15 @@ _LANGUAGE_SCRIPT = {
 
 #: Below this many letters, a text is too short to judge on its own.
 MIN_LETTERS = 2
-#: The model must be at least this sure to overrule a hint (a short text: surer still).
+#: The model must be at least this sure to overrule a hint; a short text never does.
 OVERRULE_HINT = 0.9
-OVERRULE_HINT_SHORT = 0.99
-#: A text with fewer letters than this, or a single word, counts as short.
+#: A text with fewer letters than this, or a single word, is too short to overrule a hint.
 SHORT_LETTERS = 8
-#: Below this, a model answer without hints is reported as the default's.
-MIN_CONFIDENCE = 0.55
+#: Below this (no language has a majority), a model answer without hints gives way to the default.
+MIN_CONFIDENCE = 0.5
+#: Punctuation that only one language writes: strong evidence for short texts ("¿hay stock?").
+_MARKS = {"¿": "es", "¡": "es"}
+_MARK_WEIGHT = 20.0
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,9 @@ class Detector(Protocol):
     def scores(self, text: str, languages: Sequence[str]) -> Mapping[str, float]: ...
 
 
+_MISSING: Any = object()
+
+
 class LinguaDetector:
     """Word frequencies (wordfreq) first, lingua's n-gram models when words do not settle it.
 
@@ -104,7 +111,7 @@ class LinguaDetector:
     #: Weight of the word evidence against lingua's log-probabilities.
     WORD_WEIGHT = 0.5
     #: A word-evidence margin (natural log) at which lingua is not consulted.
-    DECISIVE = 8.0
+    DECISIVE = 4.0
     #: Frequency given to a word a language's list does not have.
     FLOOR = 1e-7
 
@@ -114,16 +121,19 @@ class LinguaDetector:
         self._words: dict[str, Mapping[str, float] | None] = {}
 
     def scores(self, text: str, languages: Sequence[str]) -> Mapping[str, float]:
-        words = [w.lower() for w in _WORD.findall(text)]
+        return self._scores(text, _WORD.findall(text.lower()), languages)
+
+    def _scores(self, text: str, words: Sequence[str], languages: Sequence[str]) -> Mapping[str, float]:
+        """:meth:`scores` with the lower-cased words already found."""
         if not words:
             return {}
-        langs = list(dict.fromkeys(languages))
-        lexicons = {lang: self._lexicon(lang) for lang in langs}
-        evidence = {
-            lang: sum(math.log(lex.get(w, 0.0) + self.FLOOR) for w in words) if lex is not None else None
-            for lang, lex in lexicons.items()
-        }
-        known = {lang: e for lang, e in evidence.items() if e is not None}
+        langs = languages
+        floor = math.log(self.FLOOR)
+        known: dict[str, float] = {}
+        for lang in langs:
+            lexicon = self._lexicon(lang)
+            if lexicon is not None:
+                known[lang] = sum([lexicon.get(w, floor) for w in words])
         if len(known) == len(langs) and len(langs) > 1:
             ranked = sorted(known.values(), reverse=True)
             if ranked[0] - ranked[1] >= self.DECISIVE:
@@ -139,11 +149,16 @@ class LinguaDetector:
         )
 
     def _lexicon(self, language: str) -> Mapping[str, float] | None:
-        if language not in self._words:
+        """log(frequency + FLOOR) of each word in wordfreq's list for ``language``."""
+        lexicon = self._words.get(language, _MISSING)
+        if lexicon is _MISSING:
             with self._lock:
-                if language not in self._words:
-                    self._words[language] = _word_frequencies(language)
-        return self._words[language]
+                frequencies = _word_frequencies(language)
+                lexicon = (
+                    {w: math.log(f + self.FLOOR) for w, f in frequencies.items()} if frequencies is not None else None
+                )
+                self._words[language] = lexicon
+        return lexicon  # type: ignore[no-any-return]
 
     def _lingua(self, languages: Sequence[str]) -> Any:
         key = frozenset(languages)
@@ -159,35 +174,55 @@ class LinguaDetector:
 
 
 class LangdetectDetector:
-    """langdetect (Google's language-detection port), seeded so it is deterministic."""
+    """langdetect (Google's language-detection port), seeded so it is deterministic.
+
+    Only the candidates' profiles are loaded, so the answer is always one of them.
+    """
 
     def __init__(self, seed: int = 0) -> None:
         self.seed = seed
         self._lock = threading.Lock()
-        self._factory: Any = None
+        self._factories: dict[frozenset[str], Any] = {}
 
     def scores(self, text: str, languages: Sequence[str]) -> Mapping[str, float]:
         try:
-            from langdetect.detector_factory import DetectorFactory
             from langdetect.lang_detect_exception import LangDetectException
         except ImportError:  # pragma: no cover - a declared dependency
             raise DetectionError("the langdetect backend needs the 'langdetect' package") from None
         with self._lock:
-            if self._factory is None:
-                factory = DetectorFactory()
-                factory.load_profile(_langdetect_profiles())
-                factory.seed = self.seed  # langdetect is random unless seeded
-                self._factory = factory
-            detector = self._factory.create()
+            factory = self._factory(frozenset(languages))
+            if factory is None:
+                return {}
+            detector = factory.create()
             detector.append(text)
             try:
                 found = detector.get_probabilities()
             except LangDetectException:
                 return {}
-        wanted = {_base(lang) for lang in languages}
-        out = {_base(p.lang): p.prob for p in found if _base(p.lang) in wanted}
-        total = sum(out.values())
-        return {k: v / total for k, v in out.items()} if total else {}
+        out: dict[str, float] = {}
+        for p in found:
+            out[_base(p.lang)] = out.get(_base(p.lang), 0.0) + p.prob
+        return out
+
+    def _factory(self, languages: frozenset[str]) -> Any:
+        if languages not in self._factories:
+            import os
+
+            from langdetect.detector_factory import DetectorFactory
+
+            folder = _langdetect_profiles()
+            profiles = []
+            for name in sorted(os.listdir(folder)):
+                if _base(name) in languages:
+                    with open(os.path.join(folder, name), encoding="utf-8") as fh:
+                        profiles.append(fh.read())
+            factory = None
+            if len(profiles) >= 2:
+                factory = DetectorFactory()
+                factory.load_json_profile(profiles)
+                factory.seed = self.seed  # langdetect is random unless seeded
+            self._factories[languages] = factory
+        return self._factories[languages]
 
 
 def _base(code: str) -> str:
@@ -214,7 +249,7 @@ def _word_frequencies(language: str) -> Mapping[str, float] | None:
 
     if language not in wordfreq.available_languages("small"):
         return None
-    return wordfreq.get_frequency_dict(language, wordlist="small")  # type: ignore[no-any-return]
+    return wordfreq.get_frequency_dict(language, wordlist="small")
 
 
 def _build_lingua(languages: Sequence[str]) -> Any:
@@ -231,17 +266,10 @@ def _build_lingua(languages: Sequence[str]) -> Any:
     return LanguageDetectorBuilder.from_languages(*chosen).build()
 
 
-_default_detector: Detector | None = None
-_default_lock = threading.Lock()
-
-
-def default_detector() -> Detector:
+@lru_cache(maxsize=1)
+def default_detector() -> LinguaDetector:
     """One shared :class:`LinguaDetector` (its models load once, on first use)."""
-    global _default_detector
-    with _default_lock:
-        if _default_detector is None:
-            _default_detector = LinguaDetector()
-        return _default_detector
+    return LinguaDetector()
 
 
 # -- hints -----------------------------------------------------------------------------
@@ -261,9 +289,7 @@ def _read_hints(hints: Mapping[str, Any] | str | None) -> list[_Hint]:
         hints = {"locale": hints}
     unknown = set(hints) - {"locale", "accept_language", "country"}
     if unknown:
-        raise DetectionError(
-            f"unknown hint(s) {', '.join(sorted(unknown))}; use locale, accept_language or country"
-        )
+        raise DetectionError(f"unknown hint(s) {', '.join(sorted(unknown))}; use locale, accept_language or country")
     out: list[_Hint] = []
     if hints.get("locale"):
         tag = parse_tag(str(hints["locale"]))
@@ -341,8 +367,9 @@ def detect_language(
     if default_tag.language not in languages:
         default_tag = Tag(languages[0])
 
-    cleaned = _NOISE.sub(" ", text)
-    counts = {name: len(pattern.findall(cleaned)) for name, pattern in _SCRIPTS.items()}
+    cleaned = remove_noise(text)
+    words = _WORD.findall(cleaned)
+    counts = _script_counts("".join(words))
     letters = sum(counts.values())
     script = _dominant_script(counts)
     same_script = [lang for lang in languages if _LANGUAGE_SCRIPT.get(lang, "Latn") == script]
@@ -353,16 +380,23 @@ def detect_language(
         probabilities = {same_script[0]: 0.99 if letters >= MIN_LETTERS else 0.8}
         method = "script"
     elif letters >= MIN_LETTERS and same_script:
-        probabilities = (detector or default_detector()).scores(cleaned, same_script)
+        model = detector or default_detector()
+        if isinstance(model, LinguaDetector):  # reuse the words found above
+            probabilities = model._scores(cleaned, [w.lower() for w in words], same_script)
+        else:
+            probabilities = model.scores(cleaned, same_script)
+        probabilities = _weigh_marks(text, probabilities)
 
     if probabilities:
-        language, confidence = max(probabilities.items(), key=lambda kv: (kv[1], -languages.index(kv[0])))
+        language = max(probabilities, key=probabilities.__getitem__)  # ties: the first candidate
+        confidence = probabilities[language]
         hint = hinted[0] if hinted else None
-        short = letters < SHORT_LETTERS or len(_WORD.findall(cleaned)) < 2
-        overrule = OVERRULE_HINT_SHORT if short else OVERRULE_HINT
-        if hint is not None and hint.language != language and confidence < overrule:
-            return _answer(hint.language, hint.region, cleaned, max(probabilities.get(hint.language, 0.0), 0.5), "hint", hinted)
-        if hint is None and method == "model" and confidence < MIN_CONFIDENCE:
+        short = method == "model" and (letters < SHORT_LETTERS or len(words) < 2)
+        if hint is not None and hint.language != language and (short or confidence < OVERRULE_HINT):
+            return _answer(
+                hint.language, hint.region, cleaned, max(probabilities.get(hint.language, 0.0), 0.5), "hint", hinted
+            )
+        if hint is None and method == "model" and confidence <= MIN_CONFIDENCE:
             return _answer(default_tag.language, default_tag.region, cleaned, confidence, "default", hinted)
         return _answer(language, None, cleaned, confidence, method, hinted)
     if hinted:
@@ -371,12 +405,18 @@ def detect_language(
 
 
 def _candidates(candidates: Iterable[str] | None) -> list[str]:
+    key = tuple(candidates) if candidates is not None else None
+    return list(_candidate_languages(key))
+
+
+@lru_cache(maxsize=64)
+def _candidate_languages(candidates: tuple[str, ...] | None) -> tuple[str, ...]:
     if candidates is None:
         from .library import shipped_catalogue
 
         folder = shipped_catalogue() / "templates"
-        candidates = sorted(p.name for p in folder.iterdir() if p.is_dir())
-        candidates = sorted(candidates, key=lambda c: c != "en")
+        names = sorted(p.name for p in folder.iterdir() if p.is_dir())
+        candidates = tuple(sorted(names, key=lambda c: c != "en"))
     out = []
     for candidate in candidates:
         code = parse_tag(candidate).language
@@ -384,13 +424,46 @@ def _candidates(candidates: Iterable[str] | None) -> list[str]:
             out.append(code)
     if not out:
         raise DetectionError("no candidate languages to choose from")
-    return out
+    return tuple(out)
+
+
+def _weigh_marks(text: str, probabilities: Mapping[str, float]) -> Mapping[str, float]:
+    marked = {lang for mark, lang in _MARKS.items() if mark in text and lang in probabilities}
+    if not marked or len(probabilities) < 2:
+        return probabilities
+    weighted = {lang: p * (_MARK_WEIGHT if lang in marked else 1.0) for lang, p in probabilities.items()}
+    total = sum(weighted.values())
+    return {lang: p / total for lang, p in weighted.items()}
+
+
+_MAY_HAVE_CODES = re.compile(r"[0-9#@]")
+
+
+def remove_noise(text: str) -> str:
+    """Drop what says nothing about the language: links, e-mails, ids, codes, emoji."""
+    if "@" in text or "://" in text or "www." in text:
+        text = _LINKS.sub(" ", text)
+    return _CODES.sub(" ", text) if _MAY_HAVE_CODES.search(text) else text
+
+
+def _script_counts(letters: str) -> dict[str, int]:
+    """Letters per writing system (the common all-Latin case without a scan per script)."""
+    if letters.isascii():
+        return {"Latn": len(letters)}
+    han = len(_HAN.findall(letters))
+    latin = len(_LATIN.findall(letters))
+    counts = {"Hani": han, "Latn": latin}
+    if han + latin < len(letters):
+        counts.update({name: len(p.findall(letters)) for name, p in _SCRIPTS.items() if name not in counts})
+    return counts
 
 
 def _dominant_script(counts: Mapping[str, int]) -> str | None:
-    if counts["Kana"]:  # kana only appear in Japanese, which mixes them with Han
+    if counts.get("Kana"):  # kana only appear in Japanese, which mixes them with Han
         return "Kana"
-    if counts["Hani"] and counts["Hani"] >= counts["Latn"]:
+    # A Han character carries about as much as a short word: "iPhone 15的手机壳还有货吗"
+    # and "Marconi发明了无线电。" are Chinese.
+    if counts.get("Hani") and 2 * counts["Hani"] >= counts.get("Latn", 0):
         return "Hani"
     best = max(counts.items(), key=lambda kv: kv[1])
     return best[0] if best[1] else None
@@ -422,6 +495,20 @@ def _cldr_has(language: str, region: str) -> bool:
     return True
 
 
+_CHAR_SCRIPT: dict[str, str] = {}
+
+
+def _char_script(char: str) -> str:
+    """``Hant`` if OpenCC simplifies the character, ``Hans`` if it makes it traditional, else ``both``."""
+    from . import _chinese
+
+    if _chinese.convert(char, "t2s") != char:
+        return "Hant"
+    if _chinese.convert(char, "s2t") != char:
+        return "Hans"
+    return "both"
+
+
 def _region_script(region: str) -> str:
     return "Hant" if region in ("TW", "HK", "MO") else "Hans"
 
@@ -432,15 +519,15 @@ def chinese_script(text: str, region: str | None = None) -> str:
     Characters common to both scripts say nothing; a tie goes to the region's
     script, else Simplified.
     """
-    from . import _chinese
-
-    han = "".join(_HAN.findall(text))
-    if not han:
-        return _region_script(region) if region else "Hans"
-    as_simplified = _chinese.convert(han, "t2s")
-    as_traditional = _chinese.convert(han, "s2t")
-    traditional = sum(a != b for a, b in zip(han, as_simplified, strict=False))
-    simplified = sum(a != b for a, b in zip(han, as_traditional, strict=False))
+    traditional = simplified = 0
+    for char in _HAN.findall(text):
+        kind = _CHAR_SCRIPT.get(char)
+        if kind is None:
+            kind = _CHAR_SCRIPT[char] = _char_script(char)
+        if kind == "Hant":
+            traditional += 1
+        elif kind == "Hans":
+            simplified += 1
     if traditional != simplified:
         return "Hant" if traditional > simplified else "Hans"
     return _region_script(region) if region else "Hans"

@@ -219,7 +219,9 @@ class Library:
         hints when they agree; ``Reply.detection`` tells how it was chosen.
         """
         detection = self.detect(customer_message, hints=hints)
-        reply = self.render(key, locale=detection.locale, channel=channel, strict=strict, formality=formality, **context)
+        reply = self.render(
+            key, locale=detection.locale, channel=channel, strict=strict, formality=formality, **context
+        )
         return replace(reply, detection=detection)
 
     def negotiate(self, locale: str | None) -> str:

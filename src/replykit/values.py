@@ -119,9 +119,9 @@ class Formatter:
                 delta = value - now.date()
         return format_timedelta(
             delta,
-            granularity=granularity,
+            granularity=granularity,  # type: ignore[arg-type]
             add_direction=True,
-            locale=self.locale,  # type: ignore[arg-type]
+            locale=self.locale,
         )
 
     def duration(self, low: int, high: int | None, unit: str) -> str:

@@ -174,3 +174,27 @@ def test_template_defect_warns_and_strict_fails(run: Callable[..., Result], make
 def test_unreadable_catalogue_is_usage_error(run: Callable[..., Result], tmp_path: Path) -> None:
     result = run("list", "--catalog", str(tmp_path))
     assert result.code == 2 and "no templates/ folder" in result.err
+
+
+def test_detect_command(run: Callable[..., Result]) -> None:
+    text = run("detect", "請問有現貨嗎")
+    assert text.code == 0
+    assert text.out.strip() == "zh (Hant)  locale=zh-Hant  confidence=0.99  method=script"
+    data = json.loads(run("detect", "ok", "--hint", "es-MX,es;q=0.9", "--format", "json").out)
+    assert data == {"language": "es", "script": None, "locale": "es-MX", "confidence": 0.5, "method": "hint"}
+    fr = json.loads(run("detect", "bonjour, où est ma commande ?", "--candidates", "fr,de", "--format", "json").out)
+    assert fr["language"] == "fr"
+    bad = run("detect", "hi", "--country", "Mexico")
+    assert bad.code == 2 and "ISO 3166" in bad.err
+
+
+def test_render_detect_from(run: Callable[..., Result]) -> None:
+    result = run(
+        "render", "mid_sale.shipped", "--detect-from", "¿ya enviaron mi pedido?", "--country", "AR",
+        "--example", "--channel", "chat", "--format", "json",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert (data["locale"], data["detection"]["method"]) == ("es-AR", "model")
+    both = run("render", "mid_sale.shipped", "--detect-from", "hola", "--locale", "es", "--example")
+    assert both.code == 2 and "either --locale or --detect-from" in both.err

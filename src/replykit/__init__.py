@@ -21,10 +21,12 @@ from .errors import (
     ReplykitError,
     SecurityError,
     TemplateError,
+    UnknownGroupError,
     UnknownKeyError,
 )
 from .library import Library, load
 from .render import Reply
+from .search import Suggestion
 
 __all__ = [
     "CatalogueError",
@@ -41,8 +43,10 @@ __all__ = [
     "Reply",
     "ReplykitError",
     "SecurityError",
+    "Suggestion",
     "Template",
     "TemplateError",
+    "UnknownGroupError",
     "UnknownKeyError",
     "Variable",
     "detect_language",

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from .errors import CatalogueError
+from .errors import YamlError
 
 try:  # libyaml is several times faster; fall back to pure Python without it.
     _Loader: type[Any] = yaml.CSafeLoader
@@ -67,9 +67,9 @@ def read_yaml(path: Path, display: str) -> YamlFile:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise CatalogueError(f"cannot read file: {exc.strerror}", file=display) from None
+        raise YamlError(f"cannot read file: {exc.strerror}", file=display) from None
     if len(raw) > MAX_FILE_BYTES:
-        raise CatalogueError(
+        raise YamlError(
             f"file is {len(raw):,} bytes, over the {MAX_FILE_BYTES:,}-byte limit; split it into smaller files",
             file=display,
         )
@@ -77,7 +77,7 @@ def read_yaml(path: Path, display: str) -> YamlFile:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise CatalogueError(
+        raise YamlError(
             f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
             file=display,
             line=line,
@@ -100,7 +100,7 @@ def parse_yaml(text: str, display: str) -> YamlFile:
         problem = exc.problem or "invalid YAML"
         if exc.context:
             problem = f"{exc.context}, {problem}"
-        raise CatalogueError(
+        raise YamlError(
             f"YAML syntax error: {problem}"
             + (f" (column {mark.column + 1})" if mark else "")
             + "; check indentation, quoting and colons",
@@ -108,9 +108,9 @@ def parse_yaml(text: str, display: str) -> YamlFile:
             line=mark.line + 1 if mark else None,
         ) from None
     except yaml.YAMLError as exc:
-        raise CatalogueError(f"YAML error: {exc}", file=display) from None
+        raise YamlError(f"YAML error: {exc}", file=display) from None
     except RecursionError:
-        raise CatalogueError(f"YAML nested too deeply (limit {MAX_DEPTH} levels)", file=display) from None
+        raise YamlError(f"YAML nested too deeply (limit {MAX_DEPTH} levels)", file=display) from None
     finally:
         loader.dispose()
     return YamlFile(data, positions)
@@ -122,7 +122,7 @@ def _check_and_locate(root: yaml.Node, path: Path_, positions: dict[Path_, Posit
 
     def visit(node: yaml.Node, path: Path_, depth: int) -> int:
         if depth > MAX_DEPTH:
-            raise CatalogueError(
+            raise YamlError(
                 f"YAML nested more than {MAX_DEPTH} levels deep",
                 file=display,
                 line=node.start_mark.line + 1,
@@ -130,7 +130,7 @@ def _check_and_locate(root: yaml.Node, path: Path_, positions: dict[Path_, Posit
         if id(node) in sizes:  # an alias: count its full expansion, walk it once
             return sizes[id(node)]
         if not node.tag.startswith("tag:yaml.org,2002:"):
-            raise CatalogueError(
+            raise YamlError(
                 f"YAML tag {node.tag!r} is not allowed; catalogues hold plain data only",
                 file=display,
                 line=node.start_mark.line + 1,
@@ -142,20 +142,17 @@ def _check_and_locate(root: yaml.Node, path: Path_, positions: dict[Path_, Posit
                 child = path
                 if isinstance(key_node, yaml.ScalarNode) and len(path) < 4:
                     child = (*path, key_node.value)
-                    positions.setdefault(
-                        child,
-                        Position(
-                            value_node.start_mark.line + 1,
-                            isinstance(value_node, yaml.ScalarNode) and value_node.style in ("|", ">"),
-                        ),
-                    )
+                    scalar = isinstance(value_node, yaml.ScalarNode)
+                    # A text starts where its value does; a mapping or list is found at its key.
+                    start = value_node.start_mark if scalar else key_node.start_mark
+                    positions.setdefault(child, Position(start.line + 1, scalar and value_node.style in ("|", ">")))
                 size += visit(value_node, child, depth + 1)
         elif isinstance(node, yaml.SequenceNode):
             for item in node.value:
                 size += visit(item, path, depth + 1)
         sizes[id(node)] = size
         if size > MAX_NODES:
-            raise CatalogueError(
+            raise YamlError(
                 f"YAML expands to more than {MAX_NODES:,} values (alias bomb?); remove the anchors and aliases",
                 file=display,
                 line=node.start_mark.line + 1,

@@ -36,6 +36,7 @@ _TEMPLATE_FIELDS = {
     "sms": str,
     "source": str,
     "notes": str,
+    "untranslated": bool,
 }
 _EMAIL_FIELDS = ("subject", "body", "html")
 _VARIABLE_FIELDS = {"type", "example", "required", "description"}
@@ -75,6 +76,8 @@ class Template:
     description: str = ""
     notes: str = ""
     source: str | None = None
+    #: A placeholder (``new-language`` scaffold): rendering skips it like a missing translation.
+    untranslated: bool = False
     variables: dict[str, Variable] = field(default_factory=dict)
     texts: dict[tuple[str, str], TextField] = field(default_factory=dict)
 
@@ -324,7 +327,7 @@ def _read_template(
         if expected is None:
             raise fail(f"unknown field {name!r}; fields: {', '.join(_TEMPLATE_FIELDS)}", str(name))
         if not isinstance(value, expected):
-            kind = {str: "text", list: "list", dict: "mapping"}[expected]
+            kind = {str: "text", list: "list", dict: "mapping", bool: "true or false"}[expected]
             raise fail(f"field {name!r} must be {kind}, got {type(value).__name__}", str(name))
     if "title" not in entry:
         raise fail("missing field 'title'; add a short title in this language")
@@ -374,6 +377,7 @@ def _read_template(
         description=entry.get("description", ""),
         notes=entry.get("notes", ""),
         source=entry.get("source"),
+        untranslated=entry.get("untranslated", False),
         variables=variables,
         texts=texts,
     )

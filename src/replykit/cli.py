@@ -245,6 +245,116 @@ def hints_from(hint: str | None, country: str | None) -> dict[str, str]:
     return hints
 
 
+@main.command()
+@click.option("--select", help="Only these codes (comma-separated).")
+@click.option("--ignore", help="Skip these codes (comma-separated).")
+@click.option("--warnings-as-errors", "strict", is_flag=True, help="Exit 1 on warnings too.")
+@format_option("text", "json", "github")
+@catalog_option
+def lint(select: str | None, ignore: str | None, strict: bool, fmt: str, catalog: Path | None) -> None:
+    """Check the whole catalogue: every template renders in every locale, and more."""
+    from .lint import lint as run_lint
+
+    try:
+        findings = run_lint(_library(catalog), select=_codes(select), ignore=_codes(ignore))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--select/--ignore") from None
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = len(findings) - errors
+    if fmt == "json":
+        click.echo(json.dumps([f.to_dict() for f in findings], ensure_ascii=False, indent=2))
+    else:
+        for finding in findings:
+            click.echo(finding.format_github() if fmt == "github" else finding.format_text())
+        click.echo(f"{errors} error(s), {warnings} warning(s)", err=fmt == "github")
+    if errors or (strict and warnings):
+        sys.exit(EXIT_FAILURE)
+
+
+def _codes(value: str | None) -> list[str]:
+    return [c.strip() for c in value.split(",") if c.strip()] if value else []
+
+
+@main.command()
+@format_option("text", "json")
+@catalog_option
+def coverage(fmt: str, catalog: Path | None) -> None:
+    """Translation progress per language: translated, missing, stale."""
+    from .lint import coverage as run_coverage
+
+    rows = run_coverage(_library(catalog))
+    if fmt == "json":
+        click.echo(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{'language':<10}{'translated':>11}{'missing':>9}{'untranslated':>14}{'stale':>7}{'complete':>10}")
+    for row in rows:
+        click.echo(
+            f"{row.language:<10}{row.translated:>11}{row.missing:>9}{row.untranslated:>14}{row.stale:>7}"
+            f"{row.percent:>9.1f}%"
+        )
+
+
+# -- translator workflow: PO files, source revisions, new languages (see replykit.po) ----
+
+
+@main.command("export-po")
+@click.option("--language", required=True, help="The translation language, e.g. es.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+@catalog_option
+def export_po_command(language: str, out: Path | None, catalog: Path | None) -> None:
+    """Export a language as a PO file for translation tools (Poedit, Weblate, ...)."""
+    from . import _yamledit, po
+
+    data = po.export_po(_library(catalog), language)
+    if out is None:
+        click.echo(data, nl=False)
+    else:
+        _yamledit.atomic_write(out, data)
+        click.echo(f"Wrote {out}", err=True)
+
+
+@main.command("import-po")
+@click.argument("po_file", metavar="FILE.po", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--language", required=True, help="The language the PO file translates into, e.g. es.")
+@catalog_option
+def import_po_command(po_file: Path, language: str, catalog: Path | None) -> None:
+    """Write a translated PO file back into the catalogue's YAML files."""
+    from . import po
+
+    report = po.import_po(_library(catalog), po_file, language)
+    for file in report.files:
+        fields = [f"{key} {name}" for f, key, name in report.fields if f == file]
+        click.echo(f"{file}: {', '.join(fields) or 'source revisions'}")
+    click.echo(report.summary())
+
+
+@main.command()
+@click.option("--language", required=True, help="The translation language, e.g. es.")
+@click.argument("keys", nargs=-1, metavar="[KEY ...]")
+@catalog_option
+def stamp(language: str, keys: tuple[str, ...], catalog: Path | None) -> None:
+    """Record that translations are up to date with their source (all keys, or KEY ...)."""
+    from . import po
+
+    stamped = po.stamp(_library(catalog), language, keys or None)
+    for key in stamped:
+        click.echo(key)
+    click.echo(f"Recorded the source revision of {len(stamped)} key{'' if len(stamped) == 1 else 's'}.")
+
+
+@main.command("new-language")
+@click.argument("tag")
+@catalog_option
+def new_language_command(tag: str, catalog: Path | None) -> None:
+    """Scaffold templates/TAG/ (English texts marked untranslated) and locales/TAG.yaml."""
+    from . import po
+    from .library import shipped_catalogue
+
+    root = catalog if catalog is not None else shipped_catalogue()
+    for path in po.new_language(root, tag):
+        click.echo(f"created {path}")
+
+
 def read_data_file(path: Path) -> dict[str, Any]:
     """Values from a JSON or YAML file; unreadable input is a usage error."""
     try:

@@ -5,12 +5,14 @@ catches any problem the library reports on purpose::
 
     ReplykitError
     ├── CatalogueError            a catalogue file or entry is unreadable or invalid
+    │   └── YamlError             a file is not readable YAML
     ├── TemplateError             a template is defective (syntax, render failure)
     │   └── SecurityError         a template tried to leave the sandbox or its limits
     ├── RenderError               the caller's values do not fit the template
     │   ├── MissingVariableError  a required variable was not given
     │   └── InvalidValueError     a value cannot be read as its declared type (ValueError)
     ├── UnknownKeyError           no such template key (LookupError)
+    ├── UnknownGroupError         no such scenario group (LookupError)
     ├── LocaleError               a malformed or unknown locale tag (ValueError)
     └── DetectionError            language detection could not run
 
@@ -76,6 +78,15 @@ def _rebuild(cls: type[ReplykitError], message: str, state: dict[str, Any]) -> R
 class CatalogueError(ReplykitError):
     """A catalogue file or entry cannot be read or does not follow the format."""
 
+    #: The lint code this problem is reported under.
+    code = "schema"
+
+
+class YamlError(CatalogueError):
+    """A catalogue file is not readable YAML (syntax, encoding, size, tags, aliases)."""
+
+    code = "yaml-syntax"
+
 
 class TemplateError(ReplykitError):
     """A template is defective: it does not parse or does not render."""
@@ -115,6 +126,10 @@ class UnknownKeyError(ReplykitError, LookupError):
             else "run `replykit list` to see the keys"
         )
         super().__init__(f"unknown template key {key!r}; {hint}", key=key, **where)
+
+
+class UnknownGroupError(ReplykitError, LookupError):
+    """No scenario group has this name."""
 
 
 class LocaleError(ReplykitError, ValueError):

@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from babel import Locale
 
@@ -30,6 +30,7 @@ from .errors import (
     RenderError,
     ReplykitError,
     TemplateError,
+    UnknownGroupError,
     UnknownKeyError,
 )
 from .locales import (
@@ -41,8 +42,11 @@ from .locales import (
     merge_settings,
     parse_tag,
 )
-from .render import FORMATTER, CompiledText, Reply, Where, make_environment
+from .render import FORMATTER, CompiledText, Reply, Where, bytecode_cache, make_environment
 from .values import Customer, Formatter, coerce, to_plain
+
+if TYPE_CHECKING:
+    from .search import SearchIndex, Suggestion
 
 log = logging.getLogger("replykit")
 
@@ -104,7 +108,8 @@ class Library:
         self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)
         #: The statistical language model behind :meth:`detect`; None uses the default.
         self.detector: Detector | None = None
-        self._env = make_environment()
+        self._index: SearchIndex | None = None
+        self._env = make_environment(bytecode_cache())
         self._compiled: dict[tuple[Any, ...], CompiledText | TemplateError] = {}
         self._plans: dict[str | None, Plan] = {}
         self._locale_data = dict(self.catalogue.locale_files.values())
@@ -187,12 +192,43 @@ class Library:
 
     def suggest_keys(self, key: str, limit: int = 3) -> list[str]:
         """Keys that look like ``key``, best first (for "did you mean")."""
-        from rapidfuzz import fuzz, process, utils
+        from .search import suggest_keys
 
-        matches = process.extract(
-            key, self.catalogue.keys(), scorer=fuzz.WRatio, processor=utils.default_process, limit=limit
-        )
-        return [m[0] for m in matches if m[1] >= 60]
+        return suggest_keys(key, self.catalogue.keys(), limit)
+
+    # -- search ---------------------------------------------------------------------------
+
+    @property
+    def index(self) -> SearchIndex:
+        """The search index, built on first use and kept for the library's life."""
+        if self._index is None:
+            from .search import SearchIndex
+
+            self._index = SearchIndex.build(self)
+        return self._index
+
+    def search(
+        self, query: str, *, language: str | None = None, group: str | None = None, limit: int = 10
+    ) -> list[Suggestion]:
+        """Templates for a few words ("wher is my parcel", "envio", "退款"), best first."""
+        if language is not None:
+            language = self._language(language)
+        if group is not None:
+            self._check_group(group)
+        return self.index.search(query, language=language, group=group, limit=limit)
+
+    def _check_group(self, group: str) -> None:
+        groups = self.catalogue.settings.groups
+        if group not in groups:
+            from .search import suggest_keys
+
+            close = suggest_keys(group, groups, 1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise UnknownGroupError(f"unknown group {group!r}; {hint}(groups: {', '.join(groups)})")
+
+    def suggest(self, customer_message: str, limit: int = 3) -> list[Suggestion]:
+        """The most likely scenarios for a customer's whole message, best first."""
+        return self.index.search(customer_message, limit=limit)
 
     # -- language detection -------------------------------------------------------------
 
@@ -259,6 +295,8 @@ class Library:
         defects: list[ReplykitError] = []
         for attempt in plan.attempts:
             template = self.catalogue.templates.get(attempt.language, {}).get(key)
+            if template is not None and template.untranslated:
+                continue  # a scaffolded placeholder, not a defect: use the next language
             if template is None:
                 problem = self.catalogue.broken_keys.get((attempt.language, key)) or self.catalogue.broken_files.get(
                     (attempt.language, key.split(".", 1)[0])
@@ -359,11 +397,15 @@ class Library:
         if compiled is None:
             text = template.texts[(channel, part)]
             source = _chinese.convert(text.text, convert) if convert else text.text
-            where = Where(template.file, text.position, template.key, template.language)
-            try:
-                compiled = CompiledText(self._env, source, where, f"{template.key}/{channel}/{part}")
-            except TemplateError as exc:
-                compiled = exc
+            same_text = ("text", template.file, text.position, source)  # zh-TW and zh-HK often agree
+            compiled = self._compiled.get(same_text)
+            if compiled is None:
+                where = Where(template.file, text.position, template.key, template.language)
+                try:
+                    compiled = CompiledText(self._env, source, where, f"{template.key}/{channel}/{part}")
+                except TemplateError as exc:
+                    compiled = exc
+                self._compiled[same_text] = compiled
             self._compiled[cache_key] = compiled
         if isinstance(compiled, TemplateError):
             raise compiled

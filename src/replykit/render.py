@@ -9,14 +9,17 @@ and never compiled.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import hashlib
+import os
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import TracebackType
 from typing import Any
 
 import jinja2
-from jinja2 import meta, pass_context
+from jinja2 import pass_context
 from jinja2.exceptions import SecurityError as JinjaSecurityError
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -192,7 +195,33 @@ def _safe_range(*args: int) -> range:
     return rng
 
 
-def make_environment() -> ImmutableSandboxedEnvironment:
+class _TextLoader(jinja2.BaseLoader):
+    """Serves catalogue texts by name, so Jinja's bytecode cache can skip recompiling them."""
+
+    def __init__(self) -> None:
+        self.sources: dict[str, tuple[str, str]] = {}
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, filename = self.sources[template]
+        return source, filename, lambda: True
+
+
+def bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept across runs (Jinja's own cache; compiling costs 50-120 renders).
+
+    ``REPLYKIT_CACHE=off`` turns it off; ``REPLYKIT_CACHE=/some/dir`` moves it. By
+    default it lives in a private per-user folder in the temporary directory.
+    """
+    setting = os.environ.get("REPLYKIT_CACHE", "")
+    if setting.lower() in ("off", "0", "no", "false"):
+        return None
+    try:
+        return jinja2.FileSystemBytecodeCache(setting or None, pattern="__replykit_%s.cache")
+    except (OSError, RuntimeError):  # no usable cache folder: compile every time
+        return None
+
+
+def make_environment(cache: jinja2.BytecodeCache | None = None) -> ImmutableSandboxedEnvironment:
     """The one environment every template of a library compiles in."""
     env = ImmutableSandboxedEnvironment(
         undefined=jinja2.StrictUndefined,
@@ -202,6 +231,8 @@ def make_environment() -> ImmutableSandboxedEnvironment:
         keep_trailing_newline=False,
         auto_reload=False,
         cache_size=0,
+        loader=_TextLoader(),
+        bytecode_cache=cache,
     )
     env.filters.update(FILTERS)
     env.globals.clear()
@@ -222,18 +253,24 @@ class Where:
     locale: str | None
 
 
+_PROVIDED_LAZILY = re.compile(r"\b(greeting|sign_off)\b")
+
+
 class CompiledText:
-    """One compiled piece of template text and the names it reads."""
+    """One compiled piece of template text, and which costly provided names it reads."""
 
     __slots__ = ("filename", "names", "template", "where")
 
     def __init__(self, env: jinja2.Environment, text: str, where: Where, label: str) -> None:
         self.where = where
         self.filename = f"{where.file}#{label}"
+        # Greeting and sign-off are rendered only for texts that mention them.
+        self.names = frozenset(_PROVIDED_LAZILY.findall(text))
+        name = f"{self.filename}@{hashlib.sha256(text.encode()).hexdigest()[:20]}"
+        assert isinstance(env.loader, _TextLoader)
+        env.loader.sources[name] = (text, self.filename)
         try:
-            ast = env.parse(text, name=label, filename=self.filename)
-            self.names = frozenset(meta.find_undeclared_variables(ast))
-            code = env.compile(ast, name=label, filename=self.filename)
+            self.template = env.get_template(name)
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(
                 f"template syntax error: {exc.message}; check the {{{{ }}}} and {{% %}} tags",
@@ -242,7 +279,6 @@ class CompiledText:
                 key=where.key,
                 locale=where.locale,
             ) from None
-        self.template = env.template_class.from_code(env, code, env.make_globals(None), None)
 
     def render(self, context: Mapping[str, Any]) -> str:
         try:

@@ -1,0 +1,571 @@
+"""Catalogue checks: small functions that return findings, collected by :func:`lint`.
+
+Each check looks at the whole catalogue and yields :class:`Finding` values with a
+stable code, a severity, and the file and line a translator should open. Nothing
+here prints; the CLI formats the findings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from functools import cached_property
+from typing import Any
+
+import jinja2
+from jinja2 import meta
+
+from .catalog import Template
+from .errors import CatalogueError, ReplykitError
+from .library import Library
+from .render import make_environment
+
+#: Every code and its default severity.
+CODES: dict[str, str] = {
+    "yaml-syntax": "error",
+    "schema": "error",
+    "template-syntax": "error",
+    "undeclared-variable": "error",
+    "unused-variable": "warning",
+    "render-error": "error",
+    "missing-translation": "warning",
+    "orphan-translation": "error",
+    "placeholder-mismatch": "error",
+    "channel-mismatch": "error",
+    "stale-translation": "warning",
+    "forbidden-phrase": "error",
+    "shouting": "warning",
+    "too-long": "warning",
+    "review-policy": "error",
+    "near-duplicate": "warning",
+    "punctuation": "warning",
+}
+
+#: Names every template may use without declaring them.
+PROVIDED = frozenset({"greeting", "sign_off", "shop", "agent", "locale"})
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One problem: what (code, message), where (file, line, key, locale), how bad."""
+
+    file: str
+    line: int
+    code: str
+    severity: str
+    key: str | None = None
+    locale: str | None = None
+    message: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def format_text(self) -> str:
+        """``file:line: severity code [key locale] message``."""
+        where = " ".join(p for p in (self.key, self.locale) if p)
+        return f"{self.file}:{self.line}: {self.severity} {self.code} [{where}] {self.message}"
+
+    def format_github(self) -> str:
+        """A GitHub Actions workflow annotation."""
+        kind = "error" if self.severity == "error" else "warning"
+        message = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        where = " ".join(p for p in (self.key, self.locale) if p)
+        return f"::{kind} file={self.file},line={self.line},title={self.code}::[{where}] {message}"
+
+
+class Context:
+    """What the checks share: the library, the sandbox, and per-text helpers."""
+
+    def __init__(self, library: Library) -> None:
+        self.library = library
+        self.catalogue = library.catalogue
+        self.source = library.source_language
+        self.env = make_environment()
+        self._parsed: dict[tuple[str, str], dict[tuple[str, str], Any]] = {}
+        self._names: dict[tuple[str, str], dict[tuple[str, str], frozenset[str]]] = {}
+
+    @cached_property
+    def source_templates(self) -> dict[str, Template]:
+        return self.catalogue.templates.get(self.source, {})
+
+    @cached_property
+    def translations(self) -> list[Template]:
+        return [t for lang, by_key in self.catalogue.templates.items() if lang != self.source for t in by_key.values()]
+
+    def finding(self, code: str, template: Template, message: str, line: int | None = None) -> Finding:
+        return Finding(
+            template.file, line or template.line, code, CODES[code], template.key, template.language, message
+        )
+
+    def parsed(self, template: Template) -> dict[tuple[str, str], Any]:
+        """Each text's syntax tree, or the syntax error it raised (parsed once per lint)."""
+        cache_key = (template.language, template.key)
+        if cache_key not in self._parsed:
+            out: dict[tuple[str, str], Any] = {}
+            for where, text in template.texts.items():
+                try:
+                    out[where] = self.env.parse(text.text)
+                except jinja2.TemplateSyntaxError as exc:
+                    out[where] = exc
+            self._parsed[cache_key] = out
+        return self._parsed[cache_key]
+
+    def names(self, template: Template) -> dict[tuple[str, str], frozenset[str]]:
+        """The variables each text of ``template`` reads (texts that do not parse are skipped)."""
+        cache_key = (template.language, template.key)
+        if cache_key not in self._names:
+            self._names[cache_key] = {
+                where: frozenset(meta.find_undeclared_variables(tree))
+                for where, tree in self.parsed(template).items()
+                if not isinstance(tree, Exception)
+            }
+        return self._names[cache_key]
+
+    def line_of(self, template: Template, where: tuple[str, str], needle: str) -> int:
+        """The file line of the first line of a text containing ``needle``."""
+        text = template.texts[where]
+        for number, line in enumerate(text.text.splitlines(), start=1):
+            if needle in line:
+                return text.position.text_line(number)
+        return text.position.line
+
+
+Check = Callable[[Context], Iterable[Finding]]
+
+
+# -- the checks ------------------------------------------------------------------------
+
+
+def check_loading(ctx: Context) -> Iterator[Finding]:
+    """yaml-syntax and schema: what the loader refused."""
+    for problem in ctx.catalogue.problems:
+        yield Finding(
+            problem.file or "replykit.yaml",
+            problem.line or 1,
+            problem.code,
+            CODES[problem.code],
+            problem.key,
+            problem.locale,
+            problem.message,
+        )
+
+
+def check_template_syntax(ctx: Context) -> Iterator[Finding]:
+    for template in ctx.catalogue.iter_templates():
+        for where, tree in ctx.parsed(template).items():
+            if isinstance(tree, jinja2.TemplateSyntaxError):
+                line = template.texts[where].position.text_line(tree.lineno or 1)
+                yield ctx.finding(
+                    "template-syntax", template,
+                    f"{where[0]} {where[1]}: {tree.message}; check the {{{{ }}}} and {{% %}} tags", line,
+                )  # fmt: skip
+
+
+def check_variables(ctx: Context) -> Iterator[Finding]:
+    """undeclared-variable and unused-variable."""
+    for template in ctx.catalogue.iter_templates():
+        try:
+            declared = set(ctx.library.variables(template.key)) | set(template.variables)
+        except ReplykitError:
+            continue
+        used: set[str] = set()
+        for where, names in ctx.names(template).items():
+            used |= names
+            for name in sorted(names - declared - PROVIDED):
+                yield ctx.finding(
+                    "undeclared-variable",
+                    template,
+                    f"{where[0]} {where[1]} uses '{name}', which is not declared; "
+                    "declare it under 'variables' (with a type and an example) or fix the name",
+                    ctx.line_of(template, where, name),
+                )
+        if template.language == ctx.source:
+            doc = ctx.catalogue.files.get(template.file)
+            if "greeting" in used:  # the greeting addresses the customer
+                used |= {n for n, v in template.variables.items() if v.type == "customer"}
+            for name in sorted(set(template.variables) - used):
+                line = doc.line(template.key, "variables", name) if doc else None
+                yield ctx.finding(
+                    "unused-variable", template, f"variable '{name}' is declared but no text uses it; remove it", line
+                )
+
+
+def check_rendering(ctx: Context) -> Iterator[Finding]:
+    """render-error: every key x every locale x every channel, with the declared examples."""
+    locales = sorted(ctx.catalogue.locale_files) or list(ctx.catalogue.languages)
+    seen: set[tuple[str, int, str]] = set()
+    for key in ctx.catalogue.keys():
+        try:
+            channels = ctx.library.template(key, ctx.source).channels
+        except ReplykitError:
+            continue
+        for locale in locales:
+            try:
+                examples = ctx.library.examples(key, locale)
+            except ReplykitError:
+                continue
+            for channel in channels:
+                try:
+                    ctx.library.render(key, locale=locale, channel=channel, strict=True, **examples)
+                except CatalogueError:
+                    continue  # reported by check_loading
+                except ReplykitError as exc:
+                    file = exc.file or ctx.library.template(key, ctx.source).file
+                    finding = Finding(
+                        file, exc.line or 1, "render-error", "error", key, exc.locale or locale,
+                        f"does not render for {locale} ({channel}): {exc.message}",
+                    )  # fmt: skip
+                    if (finding.file, finding.line, exc.message) not in seen:
+                        seen.add((finding.file, finding.line, exc.message))
+                        yield finding
+
+
+def check_translation_sets(ctx: Context) -> Iterator[Finding]:
+    """missing-translation, orphan-translation, stale-translation."""
+    source = ctx.source_templates
+    for language, by_key in ctx.catalogue.templates.items():
+        if language == ctx.source:
+            continue
+        for key, template in source.items():
+            if key in by_key or (language, key) in ctx.catalogue.broken_keys:
+                continue
+            if (language, template.group) in ctx.catalogue.broken_files:
+                continue
+            yield Finding(
+                f"templates/{language}/{template.group}.yaml", 1, "missing-translation", CODES["missing-translation"],
+                key, language, f"no {language} translation; add '{key}' to templates/{language}/{template.group}.yaml",
+            )  # fmt: skip
+        for key, template in by_key.items():
+            original = source.get(key)
+            if template.untranslated:
+                yield ctx.finding(
+                    "missing-translation", template,
+                    f"'{key}' is scaffolded but not translated yet (untranslated: true); translate it "
+                    "and remove the flag, or import a PO file",
+                )  # fmt: skip
+            elif original is None:
+                yield ctx.finding(
+                    "orphan-translation", template,
+                    f"'{key}' is not in the source language ({ctx.source}); rename it or remove it",
+                )  # fmt: skip
+            elif template.source is not None and template.source != original.revision():
+                yield ctx.finding(
+                    "stale-translation", template,
+                    f"the {ctx.source} text changed since this translation (source {template.source}, "
+                    f"now {original.revision()}); update it, then run `replykit stamp --language {language} {key}`",
+                )  # fmt: skip
+
+
+def check_placeholders(ctx: Context) -> Iterator[Finding]:
+    """placeholder-mismatch and channel-mismatch between a translation and its source."""
+    for template in ctx.translations:
+        original = ctx.source_templates.get(template.key)
+        if original is None:
+            continue
+        if set(template.channels) != set(original.channels):
+            yield ctx.finding(
+                "channel-mismatch", template,
+                f"channels {', '.join(template.channels)} differ from the source's {', '.join(original.channels)}",
+            )  # fmt: skip
+        source_names = ctx.names(original)
+        for where, names in ctx.names(template).items():
+            if where not in source_names:
+                continue
+            expected = source_names[where]
+            if names != expected:
+                parts = []
+                if expected - names:
+                    parts.append("missing " + ", ".join(sorted(expected - names)))
+                if names - expected:
+                    parts.append("extra " + ", ".join(sorted(names - expected)))
+                yield ctx.finding(
+                    "placeholder-mismatch", template,
+                    f"{where[0]} {where[1]} uses other variables than the source ({'; '.join(parts)})",
+                    template.texts[where].position.line,
+                )  # fmt: skip
+        for name, variable in template.variables.items():
+            declared = original.variables.get(name)
+            if declared is not None and declared.type != variable.type:
+                doc = ctx.catalogue.files.get(template.file)
+                yield ctx.finding(
+                    "placeholder-mismatch", template,
+                    f"variable '{name}' is {variable.type} here but {declared.type} in the source",
+                    doc.line(template.key, "variables", name) if doc else None,
+                )  # fmt: skip
+
+
+def _prose_lines(template: Template) -> Iterator[tuple[tuple[str, str], int, str]]:
+    """Each line of each text, with template tags blanked out (they are not prose)."""
+    for where, text in template.texts.items():
+        for number, line in enumerate(text.text.splitlines(), start=1):
+            yield where, text.position.text_line(number), _TAGS.sub(" ", line)
+
+
+_TAGS = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}")
+
+
+def check_forbidden_phrases(ctx: Context) -> Iterator[Finding]:
+    forbidden_by_language = {
+        language: ctx.library._plan(language).attempts[0].settings.forbidden for language in ctx.catalogue.languages
+    }
+    for template in ctx.catalogue.iter_templates():
+        phrases = [(p, p.casefold()) for p in forbidden_by_language.get(template.language, ())]
+        if not phrases:
+            continue
+        for _, line, prose in _prose_lines(template):
+            folded = prose.casefold()
+            for phrase, needle in phrases:
+                if needle in folded:
+                    yield ctx.finding(
+                        "forbidden-phrase", template,
+                        f"'{phrase}' is on the forbidden list of locales/{template.language}.yaml; rephrase it",
+                        line,
+                    )  # fmt: skip
+
+
+_SHOUT = re.compile(r"\b[A-ZÁÉÍÓÚÑÜ]{2,}(?:[\s,!¡?¿.]+[A-ZÁÉÍÓÚÑÜ]{2,}){2,}\b")
+
+
+def check_shouting(ctx: Context) -> Iterator[Finding]:
+    """Three or more all-capital words in a row; single acronyms and codes are fine."""
+    for template in ctx.catalogue.iter_templates():
+        for _, line, prose in _prose_lines(template):
+            match = _SHOUT.search(prose)
+            if match:
+                yield ctx.finding(
+                    "shouting", template, f"'{match.group(0)}' reads as shouting; write it in normal case", line
+                )
+
+
+# GSM 03.38: the basic set, and the extension set whose characters count twice.
+_GSM7 = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM7_EXTENDED = set("^{}\\[~]|€")
+
+
+def sms_segments(text: str) -> int:
+    """How many SMS a phone sends for ``text``: GSM-7 160/153, else UCS-2 70/67 per part."""
+    if all(c in _GSM7 or c in _GSM7_EXTENDED for c in text):
+        units = sum(2 if c in _GSM7_EXTENDED else 1 for c in text)
+        return 1 if units <= 160 else -(-units // 153)
+    units = sum(2 if ord(c) > 0xFFFF else 1 for c in text)  # UTF-16 code units
+    return 1 if units <= 70 else -(-units // 67)
+
+
+def check_length(ctx: Context) -> Iterator[Finding]:
+    """too-long: chat over the locale's character limit, SMS over its segment limit."""
+    for template in ctx.catalogue.iter_templates():
+        for channel in ("chat", "sms"):
+            if channel not in template.channels:
+                continue
+            try:
+                plan = ctx.library._plan(template.language).attempts[0]
+                limit = plan.settings.limits.get(channel)
+                if not limit:
+                    continue
+                examples = ctx.library.examples(template.key, template.language)
+                reply = ctx.library.render(
+                    template.key, locale=template.language, channel=channel, strict=True, **examples
+                )
+            except ReplykitError:
+                continue  # reported by the render check
+            size = sms_segments(reply.body) if channel == "sms" else len(reply.body)
+            unit = "SMS segments" if channel == "sms" else "characters"
+            if size > limit:
+                yield ctx.finding(
+                    "too-long", template,
+                    f"{channel} text is {size} {unit} with the examples; the limit for {template.language} is {limit}",
+                    template.texts[(channel, "body")].position.line,
+                )  # fmt: skip
+
+
+_REVIEW_POLICY = {
+    "en": [
+        (r"\b(5|five)[- ]stars?\b", "asks for a five-star rating"),
+        (r"\b(only|just) (leave |write )?(a )?(positive|good|great) reviews?\b", "asks only for positive reviews"),
+        (r"\b(positive|good|great) reviews? only\b", "asks only for positive reviews"),
+        (r"\b(don't|do not|please don't) (leave|write|post) (a )?(negative|bad|low|poor)", "discourages low ratings"),
+        (r"\bbefore (leaving|writing|posting) (a )?(negative|bad|low|poor)", "discourages low ratings"),
+        (r"\b(coupon|voucher|gift card|discount code|cashback|reward|free gift)\b", "offers something for a review"),
+        (r"\bin exchange for (a |your )?(review|rating|feedback)\b", "offers something for a review"),
+    ],
+    "es": [
+        (r"\b(5|cinco) estrellas\b", "pide una valoración de cinco estrellas"),
+        (r"\bsolo (reseñas|opiniones|valoraciones) positivas\b", "pide solo reseñas positivas"),
+        (
+            r"\bno (deje|dejes|escriba|publique) (una )?(reseña|opinión|valoración) (negativa|mala)",
+            "desanima las valoraciones bajas",
+        ),
+        (
+            r"\b(cupón|código de descuento|regalo|recompensa|reembolso parcial) (por|a cambio)",
+            "ofrece algo a cambio de una reseña",
+        ),
+        (r"\ba cambio de (su |tu |una )?(reseña|opinión|valoración)", "ofrece algo a cambio de una reseña"),
+    ],
+    "zh": [
+        (r"五星|5星", "要求五星好评"),
+        (r"好评返现|返现|晒单返|好评送|好评有礼", "以奖励换取评价"),
+        (r"只(要|写|给)好评", "只要求好评"),
+        (r"(不要|别)(给|打)?(差评|中评|低分)", "劝阻差评"),
+        (r"(优惠券|红包|礼品|赠品|代金券).{0,8}评价|评价.{0,8}(优惠券|红包|礼品|赠品|代金券)", "以奖励换取评价"),
+    ],
+}
+
+
+def check_review_policy(ctx: Context) -> Iterator[Finding]:
+    """Review requests may ask for honest feedback only: no star targets, no rewards."""
+    for template in ctx.catalogue.iter_templates():
+        if template.group != "review_request":
+            continue
+        rules = _REVIEW_POLICY.get(template.language.split("-")[0], [])
+        for _, line, prose in _prose_lines(template):
+            for pattern, reason in rules:
+                if re.search(pattern, prose, re.IGNORECASE):
+                    yield ctx.finding(
+                        "review-policy", template,
+                        f"{reason}; marketplaces allow only requests for honest reviews", line,
+                    )  # fmt: skip
+
+
+def check_near_duplicates(ctx: Context) -> Iterator[Finding]:
+    """Two keys in one language whose email bodies (or chats) are almost the same."""
+    from rapidfuzz import fuzz, process
+
+    for by_key in ctx.catalogue.templates.values():
+        templates = list(by_key.values())
+        texts = [_body_text(t) for t in templates]
+        for i, template in enumerate(templates):
+            if not texts[i]:
+                continue
+            later = texts[i + 1 :]
+            for _, score, j in process.extract(
+                texts[i], later, scorer=fuzz.ratio, score_cutoff=92, limit=None, processor=None
+            ):
+                other = templates[i + 1 + j]
+                yield ctx.finding(
+                    "near-duplicate", other,
+                    f"{score:.0f}% the same as '{template.key}' ({template.file}:{template.line}); "
+                    "merge them or make the difference clear",
+                )  # fmt: skip
+
+
+def _body_text(template: Template) -> str:
+    text = template.texts.get(("email", "body")) or template.texts.get(("chat", "body"))
+    return _TAGS.sub("", text.text).strip() if text else ""
+
+
+_CJK = r"[\u3400-\u9fff\uf900-\ufaff]"
+_HALF_WIDTH_IN_CHINESE = re.compile(rf"{_CJK}[,!?;:](?!//)|[,!?;:]{_CJK}")
+_PAIRS = [("(", ")"), ("（", "）"), ("[", "]"), ("「", "」"), ("『", "』"), ("«", "»"), ("“", "”"), ("《", "》")]
+
+
+def check_punctuation(ctx: Context) -> Iterator[Finding]:
+    """Doubled or trailing spaces, half-width punctuation in Chinese, unbalanced pairs."""
+    for template in ctx.catalogue.iter_templates():
+        for where, text in template.texts.items():
+            for number, raw in enumerate(text.text.splitlines(), start=1):
+                line = text.position.text_line(number)
+                prose = _TAGS.sub("x", raw)
+                if raw != raw.rstrip():
+                    yield ctx.finding("punctuation", template, "trailing spaces; remove them", line)
+                if "  " in prose.strip():
+                    yield ctx.finding("punctuation", template, "doubled space; use one", line)
+                if template.language.startswith("zh") and _HALF_WIDTH_IN_CHINESE.search(prose):
+                    yield ctx.finding(
+                        "punctuation", template, "half-width punctuation in Chinese text; use ，！？；：", line
+                    )
+            prose = _TAGS.sub("x", text.text)
+            for opening, closing in _PAIRS:
+                if prose.count(opening) != prose.count(closing):
+                    yield ctx.finding(
+                        "punctuation", template,
+                        f"unbalanced {opening}{closing} in {where[0]} {where[1]}", text.position.line,
+                    )  # fmt: skip
+            if prose.count("¿") > prose.count("?") or prose.count("¡") > prose.count("!"):
+                yield ctx.finding(
+                    "punctuation", template, f"¿ or ¡ without its closing mark in {where[0]} {where[1]}",
+                    text.position.line,
+                )  # fmt: skip
+
+
+CHECKS: list[Check] = [
+    check_loading,
+    check_template_syntax,
+    check_variables,
+    check_rendering,
+    check_translation_sets,
+    check_placeholders,
+    check_forbidden_phrases,
+    check_shouting,
+    check_length,
+    check_review_policy,
+    check_near_duplicates,
+    check_punctuation,
+]
+
+
+def lint(library: Library, *, select: Sequence[str] = (), ignore: Sequence[str] = ()) -> list[Finding]:
+    """All findings for the catalogue, sorted by file and line.
+
+    ``select`` keeps only these codes, ``ignore`` drops these; unknown codes raise
+    ``ValueError`` naming the close ones.
+    """
+    for code in (*select, *ignore):
+        if code not in CODES:
+            from rapidfuzz import process
+
+            close = [c for c, score, _ in process.extract(code, list(CODES), limit=2) if score >= 60]
+            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            raise ValueError(f"unknown lint code {code!r}{hint} (codes: {', '.join(CODES)})")
+    ctx = Context(library)
+    findings = {finding for check in CHECKS for finding in check(ctx)}
+    kept = [f for f in findings if (not select or f.code in select) and f.code not in ignore]
+    return sorted(kept)
+
+
+def errors(findings: Iterable[Finding]) -> list[Finding]:
+    return [f for f in findings if f.severity == "error"]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Translation progress of one language against the source."""
+
+    language: str
+    total: int
+    translated: int
+    missing: int
+    untranslated: int
+    stale: int
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.translated / self.total if self.total else 100.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "percent": round(self.percent, 1)}
+
+
+def coverage(library: Library) -> list[Coverage]:
+    """Per language: source keys translated (and current), missing, scaffolded only, stale."""
+    from collections import Counter
+
+    from .po import translation_status
+
+    rows = []
+    for language in library.languages:
+        counts = Counter(translation_status(library, language).values())
+        rows.append(
+            Coverage(
+                language,
+                sum(counts.values()),
+                counts["translated"],
+                counts["missing"],
+                counts["untranslated"],
+                counts["stale"],
+            )
+        )
+    return rows

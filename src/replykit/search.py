@@ -1,0 +1,198 @@
+"""Finding the right reply: fuzzy search over keys, titles, keywords and example phrases.
+
+An agent types a few words ("wher is my parcel", "envio", "退款"); a helpdesk
+passes a whole customer message. Both go through the same index, built once per
+library:
+
+* text is folded the same way on both sides: case, accents ("envio" = "envío"),
+  Traditional -> Simplified Chinese, a light plural strip ("parcels" = "parcel");
+  Chinese, written without spaces, is indexed by character pairs;
+* each query word is matched exactly, or fuzzily (rapidfuzz) against the index
+  vocabulary when it is a typo;
+* a key's score is the share of the query's information (IDF-weighted words) that
+  its best entry in one language covers, weighted by field (keywords and titles
+  count more than descriptions), 0-100.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from .detect import remove_noise
+
+if TYPE_CHECKING:
+    from .library import Library
+
+#: How much a match in each field counts.
+FIELD_WEIGHTS = {"keyword": 1.0, "title": 1.0, "phrase": 0.9, "key": 0.8, "description": 0.6}
+#: A typo must be at least this close (rapidfuzz ratio) to a known word.
+TYPO_CUTOFF = 80
+#: Results below this score are noise.
+MIN_SCORE = 15.0
+
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+_LATIN_WORD = re.compile(r"[^\W\d_]+")
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A ranked template: its key, score (0-100), title, language and what matched."""
+
+    key: str
+    score: float
+    title: str
+    language: str
+    matched: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@lru_cache(maxsize=4096)
+def normalize(text: str) -> str:
+    """Case-, accent- and script-folded text (``¿Envío?`` -> ``envio``, 運費 -> 运费)."""
+    text = text.casefold()
+    if _HAN.search(text):
+        from . import _chinese
+
+        text = _chinese.convert(text, "t2s")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def tokens(text: str) -> list[str]:
+    """Index terms: folded words (light plural strip) and Chinese character pairs."""
+    folded = normalize(remove_noise(text))
+    out: list[str] = []
+    for run in _HAN.findall(folded):
+        out.extend(run)  # single characters: 钱, 货 ...
+        out.extend(run[i : i + 2] for i in range(len(run) - 1))  # and pairs: 退款, 发货 ...
+    for word in _LATIN_WORD.findall(_HAN.sub(" ", folded)):
+        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-2] if word.endswith("es") and len(word) > 5 else word[:-1]
+        out.append(word)
+    return out
+
+
+@dataclass(frozen=True)
+class _Entry:
+    key: str
+    language: str
+    field: str
+    text: str
+
+
+class SearchIndex:
+    """The inverted index of one library's catalogue; build once, query many times.
+
+    A document is one key in one language. For each term the index keeps, per
+    document, its best-weighted entry and how many of its entries use the term.
+    """
+
+    def __init__(self, entries: Iterable[_Entry], titles: dict[tuple[str, str], str]) -> None:
+        self.entries: list[_Entry] = list(entries)
+        self.documents: list[tuple[str, str]] = list(titles)
+        self.titles = [titles[d] for d in self.documents]
+        number = {d: i for i, d in enumerate(self.documents)}
+        # term -> document -> [strength, entry index, entries using the term]
+        self.postings: dict[str, dict[int, list[Any]]] = defaultdict(dict)
+        for index, entry in enumerate(self.entries):
+            doc = number[(entry.key, entry.language)]
+            strength = FIELD_WEIGHTS[entry.field]
+            for term in set(tokens(entry.text)):
+                posting = self.postings[term].get(doc)
+                if posting is None:
+                    self.postings[term][doc] = [strength, index, 1]
+                else:
+                    posting[2] += 1
+                    if strength > posting[0]:
+                        posting[0], posting[1] = strength, index
+        total = max(len(self.documents), 1)
+        self.idf = {term: math.log(1 + total / len(docs)) for term, docs in self.postings.items()}
+        self.vocabulary = list(self.postings)
+
+    @classmethod
+    def build(cls, library: Library) -> SearchIndex:
+        entries: list[_Entry] = []
+        titles: dict[tuple[str, str], str] = {}
+        for template in library.catalogue.iter_templates():
+            key, language = template.key, template.language
+            titles[(key, language)] = template.title
+            entries.append(_Entry(key, language, "key", key.replace(".", " ").replace("_", " ")))
+            entries.append(_Entry(key, language, "title", template.title))
+            entries.extend(_Entry(key, language, "keyword", k) for k in template.keywords)
+            entries.extend(_Entry(key, language, "phrase", p) for p in template.phrases)
+            if template.description:
+                entries.append(_Entry(key, language, "description", template.description))
+        return cls(entries, titles)
+
+    def _matches(self, term: str) -> list[tuple[str, float]]:
+        """Index terms that stand for ``term``: itself, or close spellings of it."""
+        if term in self.postings:
+            return [(term, 1.0)]
+        if len(term) < 3 or _HAN.match(term):
+            return []
+        from rapidfuzz import fuzz, process
+
+        found = process.extract(term, self.vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF, limit=3)
+        return [(word, score / 100.0) for word, score, _ in found]
+
+    def search(
+        self,
+        query: str,
+        *,
+        language: str | None = None,
+        group: str | None = None,
+        limit: int = 10,
+        min_score: float = MIN_SCORE,
+    ) -> list[Suggestion]:
+        """Keys ranked by how much of ``query`` their entries cover, best first."""
+        terms = list(dict.fromkeys(tokens(query)))
+        if not terms:
+            return []
+        unknown = max(self.idf.values(), default=1.0)
+        weights = {t: self.idf.get(t, unknown) for t in terms}
+        total = sum(weights.values())
+        covered: dict[int, float] = defaultdict(float)
+        breadth: dict[int, int] = defaultdict(int)
+        strongest: dict[int, tuple[float, int]] = {}
+        for term in terms:
+            best: dict[int, tuple[float, int, int]] = {}  # the closest spelling per document
+            for word, closeness in self._matches(term):
+                for doc, (strength, index, uses) in self.postings[word].items():
+                    value = weights[term] * closeness * strength
+                    if value > best.get(doc, (0.0, 0, 0))[0]:
+                        best[doc] = (value, index, uses)
+            for doc, (value, index, uses) in best.items():
+                covered[doc] += value
+                breadth[doc] += uses
+                if value > strongest.get(doc, (0.0, -1))[0]:
+                    strongest[doc] = (value, index)
+        ranked: dict[str, tuple[float, int, int]] = {}
+        for doc, value in covered.items():
+            key, lang = self.documents[doc]
+            if (language is not None and lang != language) or (group is not None and not key.startswith(group + ".")):
+                continue
+            score = round(100.0 * value / total, 1)
+            if score >= min_score and (score, breadth[doc]) > ranked.get(key, (-1.0, -1, -1))[:2]:
+                ranked[key] = (score, breadth[doc], doc)
+        order = sorted(ranked.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))[:limit]
+        return [
+            Suggestion(key, score, self.titles[doc], self.documents[doc][1], self.entries[strongest[doc][1]].text)
+            for key, (score, _, doc) in order
+        ]
+
+
+def suggest_keys(query: str, keys: Sequence[str], limit: int = 3) -> list[str]:
+    """Keys spelled like ``query`` (for "did you mean")."""
+    from rapidfuzz import fuzz, process, utils
+
+    found = process.extract(query, keys, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit)
+    return [key for key, score, _ in found if score >= 60]

@@ -1,0 +1,341 @@
+"""Each lint check on a small catalogue that triggers it: code, file and line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import replykit
+from replykit.cli import main
+from replykit.lint import CODES, Finding, coverage, lint, sms_segments
+from replykit.testing import CatalogueNotOk, assert_catalog_ok
+
+MakeCatalog = Callable[..., Path]
+
+EN = """\
+customs.import_tax:
+  title: Import tax
+  variables:
+    customer: {type: customer, example: {first_name: Ana, last_name: Ruiz, gender: female}}
+    country: {type: string, example: Mexico}
+  email:
+    subject: Import tax for {{ country }}
+    body: |
+      {{ greeting }}
+
+      Duties may apply in {{ country }}.
+
+      {{ sign_off }}
+  chat: |
+    {{ greeting }} Duties may apply in {{ country }}.
+"""
+
+ES = """\
+customs.import_tax:
+  title: Impuestos
+  email:
+    subject: Impuestos para {{ country }}
+    body: |
+      {{ greeting }}
+
+      Puede haber aranceles en {{ country }}.
+
+      {{ sign_off }}
+  chat: |
+    {{ greeting }} Puede haber aranceles en {{ country }}.
+"""
+
+
+def _lint(make_catalog: MakeCatalog, en: str = EN, es: str = ES, **files: str) -> list[Finding]:
+    root = make_catalog({"templates/en/customs.yaml": en, "templates/es/customs.yaml": es, **files})
+    return lint(replykit.load(root))
+
+
+def _only(findings: list[Finding], code: str) -> Finding:
+    matching = [f for f in findings if f.code == code]
+    assert len(matching) == 1, findings
+    return matching[0]
+
+
+def test_clean_catalogue_has_no_findings(make_catalog: MakeCatalog) -> None:
+    assert _lint(make_catalog) == []
+
+
+def test_shipped_catalogue_lints_clean(lib: replykit.Library) -> None:
+    findings = lint(lib)
+    assert [f for f in findings if f.severity == "error"] == []
+    assert findings == []
+
+
+def test_yaml_syntax(make_catalog: MakeCatalog) -> None:
+    finding = _only(_lint(make_catalog, es=ES.replace("  title: Impuestos", "  title: [Impuestos")), "yaml-syntax")
+    assert (finding.file, finding.severity, finding.locale) == ("templates/es/customs.yaml", "error", "es")
+    assert finding.line in (2, 3) and "column" in finding.message
+
+
+def test_schema(make_catalog: MakeCatalog) -> None:
+    finding = _only(
+        _lint(make_catalog, es=ES.replace("  title: Impuestos", "  title: Impuestos\n  colour: red")), "schema"
+    )
+    assert (finding.file, finding.line, finding.key) == ("templates/es/customs.yaml", 3, "customs.import_tax")
+
+
+def test_template_syntax_is_mapped_to_the_yaml_line(make_catalog: MakeCatalog) -> None:
+    broken = ES.replace("Puede haber aranceles en {{ country }}.", "Puede haber aranceles en {{ country }.", 1)
+    finding = _only(_lint(make_catalog, es=broken), "template-syntax")
+    assert (finding.file, finding.line, finding.locale) == ("templates/es/customs.yaml", 8, "es")
+
+
+def test_undeclared_and_unused_variables(make_catalog: MakeCatalog) -> None:
+    en = EN.replace("Duties may apply in {{ country }}.\n", "Duties may apply in {{ country }} ({{ rate }}).\n", 1)
+    en = en.replace(
+        "    country: {type: string, example: Mexico}",
+        "    country: {type: string, example: Mexico}\n    spare: {type: string, example: x}",
+    )
+    findings = _lint(make_catalog, en=en)
+    undeclared = _only(findings, "undeclared-variable")
+    assert (undeclared.file, undeclared.line, undeclared.severity) == ("templates/en/customs.yaml", 12, "error")
+    assert "'rate'" in undeclared.message
+    unused = _only(findings, "unused-variable")
+    assert (unused.file, unused.line, unused.severity) == ("templates/en/customs.yaml", 6, "warning")
+
+
+def test_render_error(make_catalog: MakeCatalog) -> None:
+    en = EN.replace("Duties may apply in {{ country }}.\n", "Duties may apply in {{ country | money }}.\n", 1)
+    finding = _only(_lint(make_catalog, en=en), "render-error")
+    assert (finding.file, finding.line, finding.key) == ("templates/en/customs.yaml", 11, "customs.import_tax")
+    assert "expected money" in finding.message
+
+
+def test_missing_and_orphan_translation(make_catalog: MakeCatalog) -> None:
+    extra_en = EN + "\ncustoms.other:\n  title: Other\n  chat: Hello\n"
+    extra_es = ES + "\ncustoms.huerfano:\n  title: Huérfano\n  chat: Hola\n"
+    findings = _lint(make_catalog, en=extra_en, es=extra_es)
+    missing = _only(findings, "missing-translation")
+    assert (missing.file, missing.key, missing.locale, missing.severity) == (
+        "templates/es/customs.yaml", "customs.other", "es", "warning",
+    )  # fmt: skip
+    orphan = _only(findings, "orphan-translation")
+    assert (orphan.file, orphan.line, orphan.key) == ("templates/es/customs.yaml", 14, "customs.huerfano")
+
+
+def test_placeholder_and_channel_mismatch(make_catalog: MakeCatalog) -> None:
+    es = ES.replace("  chat: |\n    {{ greeting }} Puede haber aranceles en {{ country }}.\n", "")
+    es = es.replace("Impuestos para {{ country }}", "Impuestos para {{ customer.first_name }}")
+    findings = _lint(make_catalog, es=es)
+    mismatch = _only(findings, "placeholder-mismatch")
+    assert (mismatch.file, mismatch.line) == ("templates/es/customs.yaml", 4)
+    assert "missing country" in mismatch.message and "extra customer" in mismatch.message
+    assert _only(findings, "channel-mismatch").line == 1
+
+
+def test_stale_translation(make_catalog: MakeCatalog) -> None:
+    root = make_catalog({"templates/en/customs.yaml": EN, "templates/es/customs.yaml": ES})
+    revision = replykit.load(root).template("customs.import_tax").revision()
+    current = ES.replace("  title: Impuestos", f"  title: Impuestos\n  source: {revision}")
+    assert _lint(make_catalog, es=current) == []
+    old = ES.replace("  title: Impuestos", "  title: Impuestos\n  source: 0123456789ab")
+    finding = _only(_lint(make_catalog, es=old), "stale-translation")
+    assert (finding.file, finding.line, finding.severity) == ("templates/es/customs.yaml", 1, "warning")
+
+
+def test_forbidden_phrase(make_catalog: MakeCatalog) -> None:
+    es = ES.replace("Puede haber aranceles", "Como ya le dije, puede haber aranceles", 1)
+    locale = "fallback: [en]\nforbidden: [como ya le dije]\n"
+    finding = _only(_lint(make_catalog, es=es, **{"locales/es.yaml": locale}), "forbidden-phrase")
+    assert (finding.file, finding.line) == ("templates/es/customs.yaml", 8)
+
+
+def test_shipped_chinese_forbidden_list(lib: replykit.Library) -> None:
+    forbidden = lib._plan("zh-CN").attempts[0].settings.forbidden
+    for phrase in ("你问我，我问谁", "我也没办法", "不知道", "刚才已经说过了"):
+        assert phrase in forbidden
+
+
+def test_shouting(make_catalog: MakeCatalog) -> None:
+    en = EN.replace(
+        "Duties may apply in {{ country }}.\n",
+        "PLEASE READ THIS CAREFULLY: duties (VAT, DHL fees) may apply in {{ country }}.\n",
+        1,
+    )
+    finding = _only(_lint(make_catalog, en=en), "shouting")
+    assert (finding.file, finding.line) == ("templates/en/customs.yaml", 11)
+    assert "PLEASE READ THIS CAREFULLY" in finding.message
+
+
+def test_too_long_chat_and_sms_segments(make_catalog: MakeCatalog) -> None:
+    en = EN + "  sms: |\n    " + "Duties may apply. " * 20 + "\n"
+    es = ES + "  sms: Puede haber aranceles.\n"
+    locales = {"locales/en.yaml": "limits: {chat: 20, sms: 1}\n"}
+    findings = [f for f in _lint(make_catalog, en=en, es=es, **locales) if f.code == "too-long"]
+    assert {(f.file, f.line, f.message.split(" text")[0]) for f in findings} == {
+        ("templates/en/customs.yaml", 14, "chat"),
+        ("templates/es/customs.yaml", 11, "chat"),
+        ("templates/en/customs.yaml", 16, "sms"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "segments"),
+    [("a" * 160, 1), ("a" * 161, 2), ("a" * 306, 2), ("a" * 307, 3), ("€" * 80, 1), ("€" * 81, 2),
+     ("您" * 70, 1), ("您" * 71, 2), ("您" * 134, 2), ("您" * 135, 3), ("ñ¿¡" * 10, 1)],
+)  # fmt: skip
+def test_sms_segments_count_like_phones(text: str, segments: int) -> None:
+    assert sms_segments(text) == segments
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence"),
+    [
+        ("en", "Please leave us a 5-star review!"),
+        ("en", "Get a coupon for your review."),
+        ("en", "Please don't leave a negative review."),
+        ("es", "Déjenos una reseña de cinco estrellas."),
+        ("es", "Le damos un cupón a cambio de su reseña."),
+        ("zh", "给个五星好评吧"),
+        ("zh", "好评返现5元"),
+        ("zh", "请不要给差评"),
+    ],
+)
+def test_review_policy(make_catalog: MakeCatalog, language: str, sentence: str) -> None:
+    body = f"review_request.request:\n  title: Review\n  chat: |\n    Thanks!\n    {sentence}\n"
+    root = make_catalog(
+        {f"templates/{language}/review_request.yaml": body, "replykit.yaml": f"source_language: {language}\n"}
+    )
+    finding = _only(lint(replykit.load(root)), "review-policy")
+    assert (finding.file, finding.line, finding.severity) == (f"templates/{language}/review_request.yaml", 5, "error")
+
+
+def test_honest_review_request_passes(make_catalog: MakeCatalog) -> None:
+    body = "review_request.request:\n  title: Review\n  chat: Would you share your honest opinion in a short review?\n"
+    assert lint(replykit.load(make_catalog({"templates/en/review_request.yaml": body}))) == []
+
+
+def test_near_duplicate(make_catalog: MakeCatalog) -> None:
+    long_text = "Parcels sent abroad may be subject to import duties or VAT, depending on local rules."
+    en = EN.replace("Duties may apply in {{ country }}.", long_text, 1)
+    twin = en.replace("customs.import_tax:", "customs.import_tax_copy:").replace("local rules", "local law")
+    findings = _lint(make_catalog, en=en + "\n" + twin)
+    finding = _only(findings, "near-duplicate")
+    assert (finding.key, finding.line, finding.severity) == ("customs.import_tax_copy", 17, "warning")
+    assert "the same as 'customs.import_tax'" in finding.message
+
+
+def test_punctuation(make_catalog: MakeCatalog) -> None:
+    en = EN.replace("Duties may apply in {{ country }}.\n", "Duties may  apply in {{ country }} (see below.   \n", 1)
+    zh = "customs.import_tax:\n  title: 关税\n  chat: |\n    {{ greeting }}可能需要缴纳关税,请注意!\n"
+    findings = [f for f in _lint(make_catalog, en=en, **{"templates/zh/customs.yaml": zh}) if f.code == "punctuation"]
+    messages = {(f.file, f.line, f.message.split(";")[0].split(" in ")[0]) for f in findings}
+    assert ("templates/en/customs.yaml", 11, "trailing spaces") in messages
+    assert ("templates/en/customs.yaml", 11, "doubled space") in messages
+    assert ("templates/en/customs.yaml", 8, "unbalanced ()") in messages
+    assert ("templates/zh/customs.yaml", 4, "half-width punctuation") in messages
+
+
+def test_every_code_is_tested_and_has_a_severity() -> None:
+    tested = {"yaml-syntax", "schema", "template-syntax", "undeclared-variable", "unused-variable", "render-error",
+              "missing-translation", "orphan-translation", "placeholder-mismatch", "channel-mismatch",
+              "stale-translation", "forbidden-phrase", "shouting", "too-long", "review-policy", "near-duplicate",
+              "punctuation"}  # fmt: skip
+    assert set(CODES) == tested
+    assert set(CODES.values()) == {"error", "warning"}
+
+
+def test_select_and_ignore(make_catalog: MakeCatalog) -> None:
+    root = make_catalog({"templates/en/customs.yaml": EN + "\ncustoms.other:\n  title: Other\n  chat: Hello\n"})
+    lib = replykit.load(root)
+    assert {f.code for f in lint(lib)} == set()
+    root_es = make_catalog(
+        {
+            "templates/en/customs.yaml": EN + "\ncustoms.other:\n  title: O\n  chat: Hi\n",
+            "templates/es/customs.yaml": ES,
+        }
+    )
+    lib = replykit.load(root_es)
+    assert {f.code for f in lint(lib)} == {"missing-translation"}
+    assert lint(lib, ignore=["missing-translation"]) == []
+    assert lint(lib, select=["shouting"]) == []
+    with pytest.raises(ValueError, match="did you mean 'shouting'"):
+        lint(lib, select=["shoutin"])
+
+
+def test_cli_lint_formats_and_exit_codes(make_catalog: MakeCatalog) -> None:
+    broken = ES.replace("{{ country }}.", "{{ pais }}.", 1)
+    root = make_catalog({"templates/en/customs.yaml": EN, "templates/es/customs.yaml": broken})
+    runner = CliRunner()
+    text = runner.invoke(main, ["lint", "--catalog", str(root)])
+    assert text.exit_code == 1
+    first = text.stdout.splitlines()[0]
+    assert first.startswith(
+        "templates/es/customs.yaml:8: error placeholder-mismatch [customs.import_tax es]"
+    ) or first.startswith("templates/es/customs.yaml:")
+    assert (
+        "templates/es/customs.yaml:8: error undeclared-variable [customs.import_tax es] email body uses 'pais'"
+        in text.stdout
+    )
+    assert text.stdout.splitlines()[-1].endswith("warning(s)")
+    data = json.loads(runner.invoke(main, ["lint", "--catalog", str(root), "--format", "json"]).stdout)
+    assert {"code", "severity", "file", "line", "key", "locale", "message"} <= set(data[0])
+    github = runner.invoke(main, ["lint", "--catalog", str(root), "--format", "github"]).stdout
+    assert "::error file=templates/es/customs.yaml,line=8,title=undeclared-variable::" in github
+    ok = runner.invoke(
+        main, ["lint", "--catalog", str(root), "--ignore", "undeclared-variable,placeholder-mismatch,render-error"]
+    )
+    assert ok.exit_code == 0
+    warn_root = make_catalog(
+        {"templates/en/customs.yaml": EN + "\ncustoms.o:\n  title: O\n  chat: Hi\n", "templates/es/customs.yaml": ES}
+    )
+    assert runner.invoke(main, ["lint", "--catalog", str(warn_root)]).exit_code == 0
+    assert runner.invoke(main, ["lint", "--catalog", str(warn_root), "--warnings-as-errors"]).exit_code == 1
+    assert runner.invoke(main, ["lint", "--catalog", str(root / "nope")]).exit_code == 2
+
+
+def test_cli_coverage(make_catalog: MakeCatalog) -> None:
+    root = make_catalog(
+        {"templates/en/customs.yaml": EN + "\ncustoms.o:\n  title: O\n  chat: Hi\n", "templates/es/customs.yaml": ES}
+    )
+    rows = {r.language: r for r in coverage(replykit.load(root))}
+    assert (rows["es"].translated, rows["es"].missing, rows["es"].stale, rows["es"].percent) == (1, 1, 0, 50.0)
+    out = CliRunner().invoke(main, ["coverage", "--catalog", str(root)]).stdout
+    assert "es                  1        1             0      0     50.0%" in out
+    data = json.loads(CliRunner().invoke(main, ["coverage", "--catalog", str(root), "--format", "json"]).stdout)
+    assert data[1] == {
+        "language": "es", "total": 2, "translated": 1, "missing": 1, "untranslated": 0, "stale": 0, "percent": 50.0,
+    }  # fmt: skip
+
+
+def test_scaffolded_language_is_reported(make_catalog: MakeCatalog) -> None:
+    from replykit.po import new_language
+
+    root = make_catalog({"templates/en/customs.yaml": EN, "templates/es/customs.yaml": ES})
+    new_language(root, "fr")
+    lib = replykit.load(root)
+    finding = _only(lint(lib), "missing-translation")
+    assert (finding.file, finding.locale, finding.key) == ("templates/fr/customs.yaml", "fr", "customs.import_tax")
+    fr = {r.language: r for r in coverage(lib)}["fr"]
+    assert (fr.translated, fr.untranslated, fr.percent) == (0, 1, 0.0)
+
+
+def test_assert_catalog_ok(make_catalog: MakeCatalog) -> None:
+    good = make_catalog({"templates/en/customs.yaml": EN, "templates/es/customs.yaml": ES})
+    assert assert_catalog_ok(good) == []
+    bad = make_catalog(
+        {"templates/en/customs.yaml": EN, "templates/es/customs.yaml": ES.replace("{{ country }}.", "{{ pais }}.", 1)}
+    )
+    with pytest.raises(CatalogueNotOk, match="undeclared-variable") as info:
+        assert_catalog_ok(bad)
+    assert all(f.severity == "error" for f in info.value.findings)
+
+
+def test_pre_commit_hook_runs_lint() -> None:
+    import yaml
+
+    from conftest import REPO
+
+    (hook,) = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    assert hook["id"] == "replykit-lint" and hook["entry"].startswith("replykit lint")
+    assert hook["language"] == "python" and hook["pass_filenames"] is False

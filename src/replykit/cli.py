@@ -21,6 +21,7 @@ from .errors import (
     DetectionError,
     LocaleError,
     ReplykitError,
+    UnknownGroupError,
     UnknownKeyError,
 )
 from .library import ENV_VAR, Library, load
@@ -33,7 +34,7 @@ EXIT_USAGE = 2
 
 def exit_code(error: ReplykitError) -> int:
     """2 for what the user asked wrongly or could not be read, 1 for failures."""
-    if isinstance(error, (UnknownKeyError, LocaleError, CatalogueError, DetectionError)):
+    if isinstance(error, (UnknownKeyError, UnknownGroupError, LocaleError, CatalogueError, DetectionError)):
         return EXIT_USAGE
     return EXIT_FAILURE
 
@@ -353,6 +354,40 @@ def new_language_command(tag: str, catalog: Path | None) -> None:
     root = catalog if catalog is not None else shipped_catalogue()
     for path in po.new_language(root, tag):
         click.echo(f"created {path}")
+
+
+@main.command()
+@click.argument("query")
+@click.option("--language", help="Only templates in this language (e.g. es).")
+@click.option("--group", help="Only keys of this group (e.g. customs).")
+@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
+@format_option("text", "json")
+@catalog_option
+def search(query: str, language: str | None, group: str | None, limit: int, fmt: str, catalog: Path | None) -> None:
+    """Find templates by a few words, in any language ("wher is my parcel", "aduana", "退款")."""
+    _print_suggestions(_library(catalog).search(query, language=language, group=group, limit=limit), fmt)
+
+
+@main.command()
+@click.argument("message")
+@click.option("--limit", type=click.IntRange(min=1), default=3, show_default=True)
+@format_option("text", "json")
+@catalog_option
+def suggest(message: str, limit: int, fmt: str, catalog: Path | None) -> None:
+    """Propose replies for a customer's whole message."""
+    _print_suggestions(_library(catalog).suggest(message, limit=limit), fmt)
+
+
+def _print_suggestions(found: list[Any], fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps([s.to_dict() for s in found], ensure_ascii=False, indent=2))
+        return
+    if not found:
+        click.echo("no matching template", err=True)
+        return
+    width = max(len(s.key) for s in found)
+    for s in found:
+        click.echo(f"{s.score:5.1f}  {s.key:<{width}}  [{s.language}] {s.title}  ({s.matched})")
 
 
 def read_data_file(path: Path) -> dict[str, Any]:

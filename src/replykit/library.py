@@ -227,8 +227,12 @@ class Library:
             raise UnknownGroupError(f"unknown group {group!r}; {hint}(groups: {', '.join(groups)})")
 
     def suggest(self, customer_message: str, limit: int = 3) -> list[Suggestion]:
-        """The most likely scenarios for a customer's whole message, best first."""
-        return self.index.search(customer_message, limit=limit)
+        """The most likely scenarios for a customer's whole message, best first.
+
+        Unlike :meth:`search`, weak matches are kept: a helpdesk still wants the
+        likeliest reply for a message that only mentions the scenario in passing.
+        """
+        return self.index.search(customer_message, limit=limit, min_score=1.0)
 
     # -- language detection -------------------------------------------------------------
 

@@ -16,6 +16,7 @@ library:
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import unicodedata
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 FIELD_WEIGHTS = {"keyword": 1.0, "title": 1.0, "phrase": 0.9, "key": 0.8, "description": 0.6}
 #: A typo must be at least this close (rapidfuzz ratio) to a known word.
 TYPO_CUTOFF = 80
+#: A word found in more than this share of documents is ignored.
+STOPWORD_SHARE = 0.25
 #: Results below this score are noise.
 MIN_SCORE = 15.0
 
@@ -101,22 +104,23 @@ class SearchIndex:
         self.documents: list[tuple[str, str]] = list(titles)
         self.titles = [titles[d] for d in self.documents]
         number = {d: i for i, d in enumerate(self.documents)}
-        # term -> document -> [strength, entry index, entries using the term]
-        self.postings: dict[str, dict[int, list[Any]]] = defaultdict(dict)
+        # term -> document -> (strength, entry index, entries using the term)
+        self.postings: dict[str, dict[int, tuple[float, int, int]]] = defaultdict(dict)
         for index, entry in enumerate(self.entries):
             doc = number[(entry.key, entry.language)]
             strength = FIELD_WEIGHTS[entry.field]
             for term in set(tokens(entry.text)):
                 posting = self.postings[term].get(doc)
                 if posting is None:
-                    self.postings[term][doc] = [strength, index, 1]
-                else:
-                    posting[2] += 1
-                    if strength > posting[0]:
-                        posting[0], posting[1] = strength, index
+                    self.postings[term][doc] = (strength, index, 1)
+                else:  # keep the strongest entry, count them all
+                    best = (strength, index) if strength > posting[0] else posting[:2]
+                    self.postings[term][doc] = (*best, posting[2] + 1)
         total = max(len(self.documents), 1)
         self.idf = {term: math.log(1 + total / len(docs)) for term, docs in self.postings.items()}
         self.vocabulary = list(self.postings)
+        self.languages = len({language for _, language in self.documents})
+        self.stopwords = {t for t, docs in self.postings.items() if len(docs) > max(STOPWORD_SHARE * total, 10)}
 
     @classmethod
     def build(cls, library: Library) -> SearchIndex:
@@ -154,33 +158,42 @@ class SearchIndex:
         min_score: float = MIN_SCORE,
     ) -> list[Suggestion]:
         """Keys ranked by how much of ``query`` their entries cover, best first."""
-        terms = list(dict.fromkeys(tokens(query)))
+        # Words nearly every entry uses ("my", "el", "的") say nothing and cost the most.
+        terms = [t for t in dict.fromkeys(tokens(query)) if t not in self.stopwords]
         if not terms:
             return []
         unknown = max(self.idf.values(), default=1.0)
         weights = {t: self.idf.get(t, unknown) for t in terms}
         total = sum(weights.values())
-        covered: dict[int, float] = defaultdict(float)
-        breadth: dict[int, int] = defaultdict(int)
+        covered: dict[int, float] = {}
+        breadth: dict[int, int] = {}
         strongest: dict[int, tuple[float, int]] = {}
         for term in terms:
-            best: dict[int, tuple[float, int, int]] = {}  # the closest spelling per document
+            # The closest spelling per document counts (usually the only one: the term itself).
+            best: dict[int, tuple[float, int, int]] = {}
             for word, closeness in self._matches(term):
+                factor = weights[term] * closeness
                 for doc, (strength, index, uses) in self.postings[word].items():
-                    value = weights[term] * closeness * strength
-                    if value > best.get(doc, (0.0, 0, 0))[0]:
+                    value = factor * strength
+                    if doc not in best or value > best[doc][0]:
                         best[doc] = (value, index, uses)
             for doc, (value, index, uses) in best.items():
-                covered[doc] += value
-                breadth[doc] += uses
-                if value > strongest.get(doc, (0.0, -1))[0]:
+                covered[doc] = covered.get(doc, 0.0) + value
+                breadth[doc] = breadth.get(doc, 0) + uses
+                if doc not in strongest or value > strongest[doc][0]:
                     strongest[doc] = (value, index)
+        candidates = [
+            doc
+            for doc in covered
+            if (language is None or self.documents[doc][1] == language)
+            and (group is None or self.documents[doc][0].startswith(group + "."))
+        ]
+        # Only the best few documents can make the list: one key may appear in every language.
+        top = heapq.nlargest(limit * (self.languages + 1), candidates, key=lambda d: (covered[d], breadth[d]))
         ranked: dict[str, tuple[float, int, int]] = {}
-        for doc, value in covered.items():
-            key, lang = self.documents[doc]
-            if (language is not None and lang != language) or (group is not None and not key.startswith(group + ".")):
-                continue
-            score = round(100.0 * value / total, 1)
+        for doc in top:
+            key = self.documents[doc][0]
+            score = round(100.0 * covered[doc] / total, 1)
             if score >= min_score and (score, breadth[doc]) > ranked.get(key, (-1.0, -1, -1))[:2]:
                 ranked[key] = (score, breadth[doc], doc)
         order = sorted(ranked.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))[:limit]

@@ -24,6 +24,13 @@ CLONE_NOTE = {
 }
 
 
+class _NoAliases(yaml.SafeDumper):
+    """Write shared lists out in full, as a person would (no &id001 / *id001)."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
 def make_catalogue(out: Path, keys: int) -> Path:
     shipped = shipped_catalogue()
     if out.exists():
@@ -54,7 +61,7 @@ def make_catalogue(out: Path, keys: int) -> Path:
         folder = out / "templates" / language
         folder.mkdir(parents=True)
         for group, entries in by_group.items():
-            text = yaml.safe_dump(entries, allow_unicode=True, sort_keys=False, width=1000)
+            text = yaml.dump(entries, Dumper=_NoAliases, allow_unicode=True, sort_keys=False, width=1000)
             (folder / f"{group}.yaml").write_text(text, encoding="utf-8")
     return out
 

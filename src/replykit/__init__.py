@@ -9,8 +9,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .catalog import Template, Variable
-from .detect import Detection, Detector, LangdetectDetector, LinguaDetector, detect_language
 from .errors import (
     CatalogueError,
     DetectionError,
@@ -26,7 +27,33 @@ from .errors import (
 )
 from .library import Library, load
 from .render import Reply
-from .search import Suggestion
+
+if TYPE_CHECKING:
+    from .detect import Detection, Detector, LangdetectDetector, LinguaDetector, detect_language
+    from .search import Suggestion
+
+# Detection and search load on first use: importing replykit to render a reply
+# should not pay for them.
+_LAZY = {
+    "Detection": "detect",
+    "Detector": "detect",
+    "LangdetectDetector": "detect",
+    "LinguaDetector": "detect",
+    "detect_language": "detect",
+    "Suggestion": "search",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'replykit' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "CatalogueError",

@@ -2,12 +2,13 @@
 
 Catalogue files come from many hands, so this module only ever builds plain
 data (the safe constructor), refuses files that are too big, too deep or that
-expand through aliases, and records the line of each mapping entry so that
-errors and lint findings can point at ``file:line``.
+expand through aliases, and finds the line of each mapping entry so that errors
+and lint findings can point at ``file:line``.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,12 +46,24 @@ class Position:
         return self.line + (lineno if self.block else lineno - 1)
 
 
-@dataclass
 class YamlFile:
-    """A parsed YAML file: its data and the position of every mapping entry."""
+    """A parsed YAML file: its data, and the position of every mapping entry.
 
-    data: Any
-    positions: dict[Path_, Position]
+    Positions are worked out on first use (errors, lint, compiling a template),
+    so loading a catalogue costs no more than parsing it.
+    """
+
+    def __init__(self, data: Any, text: str = "", display: str = "") -> None:
+        self.data = data
+        self.text = text
+        self.display = display
+        self._positions: dict[Path_, Position] | None = None
+
+    @property
+    def positions(self) -> dict[Path_, Position]:
+        if self._positions is None:
+            self._positions = _locate(self.text, self.display) if self.text else {}
+        return self._positions
 
     def line(self, *path: str) -> int | None:
         """The line of the value at ``path``, or of its nearest known parent."""
@@ -86,20 +99,17 @@ def read_yaml(path: Path, display: str) -> YamlFile:
 
 
 def parse_yaml(text: str, display: str) -> YamlFile:
-    """Parse YAML text; see :func:`read_yaml`."""
+    """Parse YAML text into plain data (the safe constructor: no objects, no tags)."""
     loader = _Loader(text)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return YamlFile(None, {})
-        positions: dict[Path_, Position] = {}
-        _check_and_locate(node, (), positions, display)
-        data = loader.construct_document(node)
+        data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "invalid YAML"
         if exc.context:
             problem = f"{exc.context}, {problem}"
+        if "could not determine a constructor" in problem:
+            problem = f"{problem}; catalogues hold plain data only, remove the tag"
         raise YamlError(
             f"YAML syntax error: {problem}"
             + (f" (column {mark.column + 1})" if mark else "")
@@ -113,50 +123,60 @@ def parse_yaml(text: str, display: str) -> YamlFile:
         raise YamlError(f"YAML nested too deeply (limit {MAX_DEPTH} levels)", file=display) from None
     finally:
         loader.dispose()
-    return YamlFile(data, positions)
+    if _MAY_HAVE_ALIASES.search(text):  # only aliases can make data bigger than its text
+        check_size(data, display)
+    return YamlFile(data, text, display)
 
 
-def _check_and_locate(root: yaml.Node, path: Path_, positions: dict[Path_, Position], display: str) -> None:
-    """Reject tags, depth and alias expansion; record positions of mapping entries."""
-    sizes: dict[int, int] = {}
+_MAY_HAVE_ALIASES = re.compile(r"(?:^|[\s,\[{:-])\*[^\s,\[\]{}]")
 
-    def visit(node: yaml.Node, path: Path_, depth: int) -> int:
+
+def check_size(data: Any, display: str, limit: int = MAX_NODES) -> None:
+    """Refuse data that is cyclic, nested too deeply or expands (through aliases) past ``limit``.
+
+    Aliases share objects, so parsing an alias bomb is cheap; walking it is not.
+    Shared objects are counted once per use, which is exactly the expansion.
+    """
+    count = 0
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        count += 1
+        if count > limit:
+            raise YamlError(
+                f"YAML expands to more than {limit:,} values (alias bomb?); remove the anchors and aliases",
+                file=display,
+            )
         if depth > MAX_DEPTH:
-            raise YamlError(
-                f"YAML nested more than {MAX_DEPTH} levels deep",
-                file=display,
-                line=node.start_mark.line + 1,
-            )
-        if id(node) in sizes:  # an alias: count its full expansion, walk it once
-            return sizes[id(node)]
-        if not node.tag.startswith("tag:yaml.org,2002:"):
-            raise YamlError(
-                f"YAML tag {node.tag!r} is not allowed; catalogues hold plain data only",
-                file=display,
-                line=node.start_mark.line + 1,
-            )
-        size = 1
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                size += visit(key_node, path, depth + 1)
-                child = path
-                if isinstance(key_node, yaml.ScalarNode) and len(path) < 4:
-                    child = (*path, key_node.value)
-                    scalar = isinstance(value_node, yaml.ScalarNode)
-                    # A text starts where its value does; a mapping or list is found at its key.
-                    start = value_node.start_mark if scalar else key_node.start_mark
-                    positions.setdefault(child, Position(start.line + 1, scalar and value_node.style in ("|", ">")))
-                size += visit(value_node, child, depth + 1)
-        elif isinstance(node, yaml.SequenceNode):
-            for item in node.value:
-                size += visit(item, path, depth + 1)
-        sizes[id(node)] = size
-        if size > MAX_NODES:
-            raise YamlError(
-                f"YAML expands to more than {MAX_NODES:,} values (alias bomb?); remove the anchors and aliases",
-                file=display,
-                line=node.start_mark.line + 1,
-            )
-        return size
+            raise YamlError(f"YAML nested more than {MAX_DEPTH} levels deep", file=display)
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
 
-    visit(root, path, 0)
+
+def _locate(text: str, display: str) -> dict[Path_, Position]:
+    """The line of each mapping entry, four levels deep (key, field, part, name)."""
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+    except (yaml.YAMLError, RecursionError):
+        return {}
+    finally:
+        loader.dispose()
+    positions: dict[Path_, Position] = {}
+    stack: list[tuple[yaml.Node, Path_]] = [(root, ())] if root is not None else []
+    while stack:
+        node, path = stack.pop()
+        if not isinstance(node, yaml.MappingNode) or len(path) >= 4:
+            continue
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue
+            child = (*path, key_node.value)
+            scalar = isinstance(value_node, yaml.ScalarNode)
+            # A text starts where its value does; a mapping or list is found at its key.
+            start = value_node.start_mark if scalar else key_node.start_mark
+            positions.setdefault(child, Position(start.line + 1, scalar and value_node.style in ("|", ">")))
+            stack.append((value_node, child))
+    return positions

@@ -10,7 +10,9 @@ problem becomes a :class:`CatalogueError` with file, line, key and locale in
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +22,8 @@ from ._yaml import Position, YamlFile, read_yaml
 from .errors import CatalogueError, LocaleError
 from .locales import load_locale_file, parse_tag
 from .values import DURATION_UNITS, TYPES
+
+log = logging.getLogger("replykit")
 
 GROUPS = ("pre_sale", "mid_sale", "after_sale", "customs", "out_of_stock", "review_request")
 CHANNELS = ("email", "chat", "sms")
@@ -54,12 +58,22 @@ class Variable:
     description: str = ""
 
 
-@dataclass(frozen=True)
 class TextField:
-    """One piece of template text and where it starts in its file."""
+    """One piece of template text; where it starts in its file is looked up on demand."""
 
-    text: str
-    position: Position
+    __slots__ = ("_doc", "_path", "text")
+
+    def __init__(self, text: str, doc: YamlFile, path: tuple[str, ...]) -> None:
+        self.text = text
+        self._doc = doc
+        self._path = path
+
+    @property
+    def position(self) -> Position:
+        return self._doc.positions.get(self._path) or Position(self._doc.line(*self._path) or 1)
+
+    def __repr__(self) -> str:
+        return f"TextField({self.text!r})"
 
 
 @dataclass
@@ -70,7 +84,7 @@ class Template:
     language: str
     title: str
     file: str
-    line: int
+    doc: YamlFile = field(repr=False, compare=False)
     keywords: tuple[str, ...] = ()
     phrases: tuple[str, ...] = ()
     description: str = ""
@@ -84,6 +98,11 @@ class Template:
     @property
     def group(self) -> str:
         return self.key.split(".", 1)[0]
+
+    @property
+    def line(self) -> int:
+        """The line of the key in its file."""
+        return self.doc.line(self.key) or 1
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -109,24 +128,78 @@ class Settings:
     groups: tuple[str, ...] = GROUPS
 
 
-@dataclass
 class Catalogue:
-    """Everything read from one catalogue folder, with the problems found."""
+    """Everything read from one catalogue folder, with the problems found.
 
-    root: Path
-    settings: Settings
-    templates: dict[str, dict[str, Template]]
-    locale_files: dict[str, tuple[str, dict[str, Any]]]
-    files: dict[str, YamlFile]
-    problems: list[CatalogueError]
-    #: (language, group) -> problems that made a whole file unusable
-    broken_files: dict[tuple[str, str], CatalogueError]
-    #: (language, key) -> the problem that made a key unusable
-    broken_keys: dict[tuple[str, str], CatalogueError]
+    Template files are read on first need, one group file at a time: rendering
+    one reply reads only its group's files; listing, searching and lint read all.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        settings: Settings,
+        folders: dict[str, Path],
+        locale_files: dict[str, tuple[str, dict[str, Any]]],
+        files: dict[str, YamlFile],
+        problems: list[CatalogueError],
+    ) -> None:
+        self.root = root
+        self.settings = settings
+        self.locale_files = locale_files
+        self.files = files
+        self._folders = folders
+        self._problems = problems
+        self._by_file: dict[tuple[str, str], dict[str, Template]] = {}
+        self._templates: dict[str, dict[str, Template]] | None = None
+        #: (language, group) -> the problem that made a whole file unusable
+        self._broken_files: dict[tuple[str, str], CatalogueError] = {}
+        #: (language, key) -> the problem that made a key unusable
+        self._broken_keys: dict[tuple[str, str], CatalogueError] = {}
+        self._lock = threading.RLock()
 
     @property
     def languages(self) -> tuple[str, ...]:
-        return tuple(self.templates)
+        return tuple(self._folders)
+
+    def get(self, language: str, key: str) -> Template | None:
+        """The template of ``key`` in ``language``, reading only its group's file."""
+        group = key.split(".", 1)[0]
+        if (language, group) not in self._by_file:
+            self._read_group(language, group)
+        found = self._by_file.get((language, group), {}).get(key)
+        return found
+
+    def problem(self, language: str, key: str) -> CatalogueError | None:
+        """Why ``key`` is unusable in ``language`` (its entry or its whole file), if it is."""
+        group = key.split(".", 1)[0]
+        if (language, group) not in self._by_file:
+            self._read_group(language, group)
+        return self._broken_keys.get((language, key)) or self._broken_files.get((language, group))
+
+    @property
+    def templates(self) -> dict[str, dict[str, Template]]:
+        """Every template, by language and key (reads every file)."""
+        if self._templates is None:
+            with self._lock:
+                if self._templates is None:
+                    self._templates = self._read_all()
+        return self._templates
+
+    @property
+    def problems(self) -> list[CatalogueError]:
+        self.templates  # noqa: B018 - every file must have been read
+        return self._problems
+
+    @property
+    def broken_keys(self) -> dict[tuple[str, str], CatalogueError]:
+        self.templates  # noqa: B018
+        return self._broken_keys
+
+    @property
+    def broken_files(self) -> dict[tuple[str, str], CatalogueError]:
+        self.templates  # noqa: B018
+        return self._broken_files
 
     def keys(self) -> list[str]:
         seen: set[str] = set()
@@ -138,9 +211,54 @@ class Catalogue:
         for by_key in self.templates.values():
             yield from by_key.values()
 
+    def _paths(self, language: str, group: str) -> list[Path]:
+        folder = self._folders[language]
+        return [p for p in (folder / f"{group}.yaml", folder / f"{group}.yml") if p.is_file()]
+
+    def _read_group(self, language: str, group: str) -> None:
+        with self._lock:
+            if (language, group) in self._by_file:
+                return
+            by_key: dict[str, Template] = {}
+            if language in self._folders:
+                for path in self._paths(language, group):
+                    self._read_file(language, path, by_key)
+            self._by_file[(language, group)] = by_key
+
+    def _read_file(self, language: str, path: Path, by_key: dict[str, Template]) -> None:
+        display = f"templates/{self._folders[language].name}/{path.name}"
+        group = path.stem
+        try:
+            doc = read_yaml(path, display)
+        except CatalogueError as exc:
+            exc.locale = language
+            exc.args = (exc._format(),)
+            self._problems.append(exc)
+            self._broken_files[(language, group)] = exc
+            log.warning("%s", exc)
+            return
+        self.files[display] = doc
+        before = len(self._problems)
+        _read_templates(doc, display, language, group, self.settings, by_key, self._problems, self._broken_keys)
+        for problem in self._problems[before:]:
+            log.warning("%s", problem)
+
+    def _read_all(self) -> dict[str, dict[str, Template]]:
+        templates: dict[str, dict[str, Template]] = {}
+        for language, folder in self._folders.items():
+            groups = sorted({p.stem for p in folder.glob("*.yaml")} | {p.stem for p in folder.glob("*.yml")})
+            by_language = templates.setdefault(language, {})
+            for group in groups:
+                self._read_group(language, group)
+                by_language.update(self._by_file[(language, group)])
+        return templates
+
 
 def load_catalogue(root: Path) -> Catalogue:
-    """Read a catalogue folder; raise only when the folder itself is unusable."""
+    """Open a catalogue folder; raise only when the folder itself is unusable.
+
+    Settings and locale files are read now; template files when first needed.
+    """
     root = Path(root)
     templates_dir = root / "templates"
     if not templates_dir.is_dir():
@@ -152,39 +270,19 @@ def load_catalogue(root: Path) -> Catalogue:
     problems: list[CatalogueError] = []
     files: dict[str, YamlFile] = {}
     settings = _load_settings(root, problems, files)
-    templates: dict[str, dict[str, Template]] = {}
-    broken_files: dict[tuple[str, str], CatalogueError] = {}
-    broken_keys: dict[tuple[str, str], CatalogueError] = {}
-
+    folders: dict[str, Path] = {}
     for lang_dir in sorted(p for p in templates_dir.iterdir() if p.is_dir()):
-        display_dir = f"templates/{lang_dir.name}"
         try:
-            language = str(parse_tag(lang_dir.name))
+            folders[str(parse_tag(lang_dir.name))] = lang_dir
         except LocaleError:
             problems.append(
                 CatalogueError(
                     f"folder name {lang_dir.name!r} is not a language tag; name it like 'es' or 'zh-Hant'",
-                    file=display_dir,
+                    file=f"templates/{lang_dir.name}",
                 )
             )
-            continue
-        by_key = templates.setdefault(language, {})
-        for path in sorted(lang_dir.glob("*.yaml")) + sorted(lang_dir.glob("*.yml")):
-            display = f"{display_dir}/{path.name}"
-            group = path.stem
-            try:
-                doc = read_yaml(path, display)
-            except CatalogueError as exc:
-                exc.locale = language
-                exc.args = (exc._format(),)
-                problems.append(exc)
-                broken_files[(language, group)] = exc
-                continue
-            files[display] = doc
-            _read_templates(doc, display, language, group, settings, by_key, problems, broken_keys)
-
     source = settings.source_language
-    if source not in templates and templates:
+    if source not in folders and folders:
         problems.append(
             CatalogueError(
                 f"source language {source!r} has no templates/{source}/ folder; set source_language in replykit.yaml",
@@ -192,7 +290,7 @@ def load_catalogue(root: Path) -> Catalogue:
             )
         )
     locale_files = _load_locale_files(root, problems, files)
-    return Catalogue(root, settings, templates, locale_files, files, problems, broken_files, broken_keys)
+    return Catalogue(root, settings, folders, locale_files, files, problems)
 
 
 def _load_settings(root: Path, problems: list[CatalogueError], files: dict[str, YamlFile]) -> Settings:
@@ -349,10 +447,10 @@ def _read_template(
             if part not in email:
                 raise fail(f"email needs a {part}", "email")
         for part, value in email.items():
-            texts[("email", part)] = TextField(value, doc.positions[(key, "email", part)])
+            texts[("email", part)] = TextField(value, doc, (key, "email", part))
     for channel in ("chat", "sms"):
         if channel in entry:
-            texts[(channel, "body")] = TextField(entry[channel], doc.positions[(key, channel)])
+            texts[(channel, "body")] = TextField(entry[channel], doc, (key, channel))
     if not texts:
         raise fail("no channel; add an email (subject + body) or a chat text")
 
@@ -371,7 +469,7 @@ def _read_template(
         language=language,
         title=entry["title"],
         file=display,
-        line=doc.line(key) or 1,
+        doc=doc,
         keywords=tuple(str(k) for k in entry.get("keywords", [])),
         phrases=tuple(str(p) for p in entry.get("phrases", [])),
         description=entry.get("description", ""),

@@ -7,8 +7,10 @@ stderr; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -388,6 +390,94 @@ def _print_suggestions(found: list[Any], fmt: str) -> None:
     width = max(len(s.key) for s in found)
     for s in found:
         click.echo(f"{s.score:5.1f}  {s.key:<{width}}  [{s.language}] {s.title}  ({s.matched})")
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--key", help="The template for every row.")
+@click.option("--key-field", help="The field that holds each row's template key.")
+@click.option("--locale-field", help="The field that holds each row's locale.")
+@click.option("--detect-field", help="Reply in the language of this field (a customer message).")
+@click.option("--channel", default="email", show_default=True)
+@click.option("--input-format", type=click.Choice(["jsonl", "csv"]), help="Default: by the file extension.")
+@click.option(
+    "--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), help="Output JSON Lines (default: stdout)."
+)
+@click.option(
+    "--errors",
+    "errors_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Error lines go here (default: stderr).",
+)
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@click.option("--strict", is_flag=True, help="A defective translation fails the row instead of falling back.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@catalog_option
+def batch(
+    input_path: Path,
+    key: str | None,
+    key_field: str | None,
+    locale_field: str | None,
+    detect_field: str | None,
+    channel: str,
+    input_format: str | None,
+    out_path: Path | None,
+    errors_path: Path | None,
+    jobs: int,
+    strict: bool,
+    quiet: bool,
+    catalog: Path | None,
+) -> None:
+    """Render one reply per row of a JSON Lines or CSV file, in order; nothing is dropped."""
+    from .batch import AtomicWriter, BatchSpec, count_rows, read_rows, render_blocks, render_jsonl
+
+    if (key is None) == (key_field is None):
+        raise click.UsageError("give --key KEY or --key-field FIELD")
+    if not input_path.is_file():
+        raise click.BadParameter(f"{input_path} is not a readable file", param_hint="INPUT")
+    lib = _library(catalog)
+    if key is not None:
+        lib.template(key)  # an unknown key is a usage error before any row is read
+    spec = BatchSpec(key, key_field, locale_field, detect_field, channel, strict)
+    out = AtomicWriter(out_path) if out_path else None
+    errors = AtomicWriter(errors_path) if errors_path else None
+    show = not quiet and sys.stderr.isatty()
+    done = failed = 0
+    start = time.monotonic()
+    bar: Any
+    try:
+        total = count_rows(input_path, input_format) if show else None
+        with click.progressbar(
+            length=total or 0, label="rendering", file=sys.stderr, show_pos=True, show_eta=total is not None,
+            item_show_func=lambda _: f"{done / max(time.monotonic() - start, 1e-9):,.0f} rows/s",
+        ) if show else contextlib.nullcontext() as bar:  # fmt: skip
+            csv_input = (input_format or input_path.suffix.lower().lstrip(".")) == "csv"
+            blocks = (
+                render_blocks(lib, read_rows(input_path, "csv"), spec, jobs=jobs)
+                if csv_input
+                else render_jsonl(lib, input_path, spec, jobs=jobs, start_method="fork")
+            )
+            for block in blocks:
+                if block.replies:
+                    out.write(block.replies) if out else click.echo(block.replies, nl=False)
+                if block.errors:
+                    errors.write(block.errors) if errors else click.echo(block.errors, nl=False, err=True)
+                done += block.rows
+                failed += block.failed
+                if bar is not None:
+                    bar.update(block.rows)
+    except BaseException:
+        for writer in (out, errors):
+            if writer:
+                writer.abort()
+        raise
+    for writer in (out, errors):
+        if writer:
+            writer.commit()
+    where = f" (see {errors_path})" if errors_path and failed else ""
+    click.echo(f"{done:,} rows: {done - failed:,} rendered, {failed:,} failed{where}", err=True)
+    if failed:
+        sys.exit(EXIT_FAILURE)
 
 
 def read_data_file(path: Path) -> dict[str, Any]:

@@ -11,17 +11,18 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from babel import Locale
 
 from . import _chinese
-from ._yaml import Position
-from .catalog import Catalogue, Template, Variable, load_catalogue
-from .detect import Detection, Detector, detect_language
+from ._yaml import Position, YamlFile
+from .catalog import Catalogue, Template, TextField, Variable, load_catalogue
 from .errors import (
     CatalogueError,
     InvalidValueError,
@@ -46,6 +47,8 @@ from .render import FORMATTER, CompiledText, Reply, Where, bytecode_cache, make_
 from .values import Customer, Formatter, coerce, to_plain
 
 if TYPE_CHECKING:
+    from .batch import BatchResult
+    from .detect import Detection, Detector
     from .search import SearchIndex, Suggestion
 
 log = logging.getLogger("replykit")
@@ -70,6 +73,18 @@ def load(path: str | os.PathLike[str] | None = None) -> Library:
     if path is None:
         path = os.environ.get(ENV_VAR) or None
     return Library(Path(path) if path is not None else None)
+
+
+_loaded: dict[Path | None, Library] = {}
+_loaded_lock = threading.Lock()
+
+
+def _load_once(path: Path | None) -> Library:
+    """The library at ``path``, loaded at most once per process (for unpickling)."""
+    with _loaded_lock:
+        if path not in _loaded:
+            _loaded[path] = Library(path)
+        return _loaded[path]
 
 
 @dataclass(frozen=True)
@@ -109,16 +124,19 @@ class Library:
         #: The statistical language model behind :meth:`detect`; None uses the default.
         self.detector: Detector | None = None
         self._index: SearchIndex | None = None
+        self._sign_offs: dict[tuple[Any, ...], str] = {}
+        self._channel_texts: dict[tuple[Any, ...], tuple[tuple[CompiledText, ...], frozenset[str]]] = {}
+        self._declarations: dict[str, tuple[dict[str, Variable], tuple[str, ...], tuple[str, ...]]] = {}
         self._env = make_environment(bytecode_cache())
         self._compiled: dict[tuple[Any, ...], CompiledText | TemplateError] = {}
         self._plans: dict[str | None, Plan] = {}
         self._locale_data = dict(self.catalogue.locale_files.values())
         self._language_tags = {lang: full_tag(parse_tag(lang)) for lang in self.catalogue.languages}
-        for problem in self.catalogue.problems:
-            log.warning("%s", problem)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Library, (self.path,))
+        # A library travels as its path (or "the shipped one") and is loaded again,
+        # once per process, at the other end: small to ship to Dask or Spark workers.
+        return (_load_once, (self.path,))
 
     def __repr__(self) -> str:
         where = str(self.path) if self.path is not None else "shipped"
@@ -158,11 +176,11 @@ class Library:
     def template(self, key: str, language: str | None = None) -> Template:
         """The template of ``key`` as written in ``language`` (default: the source)."""
         lang = self._language(language) if language is not None else self.source_language
-        found = self.catalogue.templates.get(lang, {}).get(key)
+        found = self.catalogue.get(lang, key)
         if found is None:
             if key not in self.catalogue.keys():
                 raise UnknownKeyError(key, self.suggest_keys(key))
-            problem = self.catalogue.broken_keys.get((lang, key))
+            problem = self.catalogue.problem(lang, key)
             if problem is not None:
                 raise problem
             raise UnknownKeyError(key, (), locale=lang)
@@ -181,7 +199,7 @@ class Library:
         examples = {name: var.example for name, var in self.variables(key).items()}
         if locale is not None:
             attempt = self._plan(locale).attempts[0]
-            translated = self.catalogue.templates.get(attempt.language, {}).get(key)
+            translated = self.catalogue.get(attempt.language, key)
             if translated is not None:
                 for name, var in translated.variables.items():
                     if name in examples:
@@ -234,10 +252,36 @@ class Library:
         """
         return self.index.search(customer_message, limit=limit, min_score=1.0)
 
+    def render_many(
+        self,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        key: str | None = None,
+        key_field: str | None = None,
+        locale_field: str | None = None,
+        detect_field: str | None = None,
+        channel: str = "email",
+        strict: bool = False,
+        jobs: int = 1,
+    ) -> Iterator[BatchResult]:
+        """One :class:`~replykit.batch.BatchResult` per row, in order, for a campaign.
+
+        Each row holds the values (dotted names nest, JSON text in a field is read as
+        JSON) and, by the given field names, its key, its locale or a message whose
+        language decides the reply. A failing row yields its error and the batch
+        goes on. ``jobs > 1`` renders in that many worker processes.
+        """
+        from .batch import BatchSpec, render_rows
+
+        spec = BatchSpec(key, key_field, locale_field, detect_field, channel, strict)
+        return render_rows(self, rows, spec, jobs=jobs)
+
     # -- language detection -------------------------------------------------------------
 
     def detect(self, text: str, *, hints: Mapping[str, Any] | str | None = None) -> Detection:
         """The language of ``text`` among this catalogue's languages (see :func:`detect_language`)."""
+        from .detect import detect_language
+
         return detect_language(
             text, candidates=self.languages, hints=hints, default=self.default_locale, detector=self.detector
         )
@@ -286,25 +330,37 @@ class Library:
         translation falls back to the next language of the locale chain and is
         recorded in ``Reply.defects``; with ``strict=True`` it raises instead.
         """
+        return self.render_values(key, context, locale=locale, channel=channel, strict=strict, formality=formality)
+
+    def render_values(
+        self,
+        key: str,
+        values: Mapping[str, Any],
+        *,
+        locale: str | None = None,
+        channel: str = "email",
+        strict: bool = False,
+        formality: str | None = None,
+    ) -> Reply:
+        """:meth:`render` with the values in a mapping (a batch row may hold any field name)."""
+        context = values
         plan = self._plan(locale)
-        declaring = self._declaring_template(key)
-        variables = declaring.variables
-        self._check_channel(key, channel)
-        missing = [n for n, v in variables.items() if v.required and context.get(n) is None]
-        if missing:
-            raise MissingVariableError(missing[0], key=key, locale=plan.attempts[0].locale)
+        variables, channels, required = self._declaration(key)
+        if channel not in channels:
+            raise RenderError(f"template has no {channel!r} channel; available: {', '.join(channels)}", key=key)
+        for name in required:
+            if context.get(name) is None:
+                raise MissingVariableError(name, key=key, locale=plan.attempts[0].locale)
         if formality is not None and formality not in ("formal", "informal"):
             raise RenderError(f"formality must be 'formal' or 'informal', got {formality!r}", key=key)
 
         defects: list[ReplykitError] = []
         for attempt in plan.attempts:
-            template = self.catalogue.templates.get(attempt.language, {}).get(key)
+            template = self.catalogue.get(attempt.language, key)
             if template is not None and template.untranslated:
                 continue  # a scaffolded placeholder, not a defect: use the next language
             if template is None:
-                problem = self.catalogue.broken_keys.get((attempt.language, key)) or self.catalogue.broken_files.get(
-                    (attempt.language, key.split(".", 1)[0])
-                )
+                problem = self.catalogue.problem(attempt.language, key)
                 if problem is not None:
                     self._defect(problem, strict, defects)
                 continue
@@ -347,13 +403,14 @@ class Library:
         log.warning("falling back: %s", error)
         defects.append(error)
 
-    def _check_channel(self, key: str, channel: str) -> None:
-        channels = self._declaring_template(key).channels
-        if channel not in channels:
-            raise RenderError(
-                f"template has no {channel!r} channel; available: {', '.join(channels)}",
-                key=key,
-            )
+    def _declaration(self, key: str) -> tuple[dict[str, Variable], tuple[str, ...], tuple[str, ...]]:
+        """A key's variables, channels and required names, from its source template (cached)."""
+        found = self._declarations.get(key)
+        if found is None:
+            template = self._declaring_template(key)
+            required = tuple(n for n, v in template.variables.items() if v.required)
+            found = self._declarations[key] = (template.variables, template.channels, required)
+        return found
 
     def _values(
         self, key: str, variables: Mapping[str, Variable], context: Mapping[str, Any], attempt: Attempt
@@ -382,18 +439,30 @@ class Library:
         settings = self.catalogue.settings
         values["shop"] = str(context.get("shop") or settings.shop)
         values["agent"] = str(context.get("agent") or settings.agent)
-        parts = ("subject", "body") if channel == "email" else ("body",)
-        compiled = [self._compile(template, channel, part, attempt.convert) for part in parts]
-        names = frozenset().union(*(c.names for c in compiled))
-        if "greeting" in names or "sign_off" in names:
-            customer = next((v for v in values.values() if isinstance(v, Customer)), None)
+        texts, needs = self._texts(template, channel, attempt.convert)
+        if needs:
             chosen = formality or attempt.settings.formality_for(channel)
-            if "greeting" in names:
+            if "greeting" in needs:
+                customer = next((v for v in values.values() if isinstance(v, Customer)), None)
                 values["greeting"] = self._greeting(attempt, chosen, customer, values)
-            if "sign_off" in names:
+            if "sign_off" in needs:
                 values["sign_off"] = self._sign_off(attempt, chosen, values)
-        out = [_tidy(c.render(values)) for c in compiled]
-        return (out[0], out[1]) if channel == "email" else (None, out[0])
+        if channel == "email":
+            return _tidy(texts[0].render(values)), _tidy(texts[1].render(values))
+        return None, _tidy(texts[0].render(values))
+
+    def _texts(
+        self, template: Template, channel: str, convert: str | None
+    ) -> tuple[tuple[CompiledText, ...], frozenset[str]]:
+        """A channel's compiled texts and which of greeting / sign-off they need (cached)."""
+        cache_key = (template.language, template.key, channel, convert)
+        found = self._channel_texts.get(cache_key)
+        if found is None:
+            parts = ("subject", "body") if channel == "email" else ("body",)
+            texts = tuple(self._compile(template, channel, part, convert) for part in parts)
+            found = (texts, frozenset().union(*(t.names for t in texts)))
+            self._channel_texts[cache_key] = found
+        return found
 
     def _compile(self, template: Template, channel: str, part: str, convert: str | None) -> CompiledText:
         cache_key = (template.language, template.key, channel, part, convert)
@@ -401,10 +470,10 @@ class Library:
         if compiled is None:
             text = template.texts[(channel, part)]
             source = _chinese.convert(text.text, convert) if convert else text.text
-            same_text = ("text", template.file, text.position, source)  # zh-TW and zh-HK often agree
+            same_text = ("text", template.file, template.key, channel, part, source)  # zh-TW and zh-HK often agree
             compiled = self._compiled.get(same_text)
             if compiled is None:
-                where = Where(template.file, text.position, template.key, template.language)
+                where = Where(template.file, partial(_position_of, text), template.key, template.language)
                 try:
                     compiled = CompiledText(self._env, source, where, f"{template.key}/{channel}/{part}")
                 except TemplateError as exc:
@@ -431,7 +500,7 @@ class Library:
             if isinstance(data, str):
                 doc = self.catalogue.files[display]
                 text = _chinese.convert(data, attempt.convert) if attempt.convert else data
-                where = Where(display, doc.positions.get(path) or Position(1), None, attempt.settings.tag)
+                where = Where(display, partial(_position_in, doc, path), None, attempt.settings.tag)
                 try:
                     compiled = CompiledText(self._env, text, where, "/".join(path))
                 except TemplateError as exc:
@@ -460,16 +529,23 @@ class Library:
 
     def _sign_off(self, attempt: Attempt, formality: str, values: Mapping[str, Any]) -> str:
         chosen = formality if formality in attempt.settings.sign_off else "formal"
-        compiled = self._rule(attempt, ("sign_off", chosen))
-        if compiled is None:
-            return ""
-        return _tidy(compiled.render({"shop": values["shop"], "agent": values["agent"]}))
+        cache_key = (attempt.layers, attempt.convert, chosen, values["shop"], values["agent"])
+        text = self._sign_offs.get(cache_key)
+        if text is None:  # the same few shop/agent pairs sign almost every reply
+            compiled = self._rule(attempt, ("sign_off", chosen))
+            text = (
+                "" if compiled is None else _tidy(compiled.render({"shop": values["shop"], "agent": values["agent"]}))
+            )
+            if len(self._sign_offs) > 1024:
+                self._sign_offs.clear()
+            self._sign_offs[cache_key] = text
+        return text
 
     # -- locale negotiation ---------------------------------------------------------------
 
     def _language(self, language: str) -> str:
         tag = str(parse_tag(language))
-        if tag not in self.catalogue.templates:
+        if tag not in self.catalogue.languages:
             raise LocaleError(
                 f"no templates in language {language!r}; languages: {', '.join(self.languages)}",
                 locale=language,
@@ -479,7 +555,7 @@ class Library:
     def _declaring_template(self, key: str) -> Template:
         """The template whose variables and channels define ``key``: the source's."""
         for lang in self.languages:
-            found = self.catalogue.templates.get(lang, {}).get(key)
+            found = self.catalogue.get(lang, key)
             if found is not None:
                 return found
         raise UnknownKeyError(key, self.suggest_keys(key))
@@ -505,7 +581,7 @@ class Library:
         seen: set[str] = set()
         for candidate in chain:
             language = str(candidate)
-            if language not in self.catalogue.templates or language in seen:
+            if language not in self.catalogue.languages or language in seen:
                 continue
             seen.add(language)
             lang_tag = self._language_tags[language]
@@ -585,6 +661,14 @@ def _variants(tag: Tag) -> list[Tag]:
     return list(dict.fromkeys(out))
 
 
+def _position_of(text: TextField) -> Position:
+    return text.position
+
+
+def _position_in(doc: YamlFile, path: tuple[str, ...]) -> Position:
+    return doc.positions.get(path) or Position(1)
+
+
 def _fields_present(rule: str, customer: Customer | None) -> bool:
     """A greeting rule naming a customer field is skipped when that field is empty."""
     if customer is None:
@@ -597,8 +681,10 @@ def _fields_present(rule: str, customer: Customer | None) -> bool:
 
 def _tidy(text: str) -> str:
     """Strip blank lines at the ends and trailing spaces, keep inner paragraphs."""
-    lines = [line.rstrip() for line in text.strip("\n").split("\n")]
-    return "\n".join(lines).strip()
+    text = text.strip()
+    if " \n" not in text and "\t\n" not in text:
+        return text
+    return "\n".join(line.rstrip() for line in text.split("\n"))
 
 
 def _convert_data(value: Any, config: str) -> Any:

@@ -7,19 +7,24 @@ here prints; the CLI formats the findings.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
-from functools import cached_property
+from functools import cached_property, partial
+from pathlib import Path
 from typing import Any
 
 import jinja2
 from jinja2 import meta
 
-from .catalog import Template
+from .catalog import Template, TextField
 from .errors import CatalogueError, ReplykitError
 from .library import Library
-from .render import make_environment
+from .render import bytecode_cache, make_environment
 
 #: Every code and its default severity.
 CODES: dict[str, str] = {
@@ -74,6 +79,60 @@ class Finding:
         return f"::{kind} file={self.file},line={self.line},title={self.code}::[{where}] {message}"
 
 
+@dataclass(frozen=True)
+class Analysis:
+    """What lint needs from parsing a text: its syntax error, or the variables it reads."""
+
+    error: tuple[int, str] | None
+    names: frozenset[str]
+
+
+class Analyses:
+    """Text analyses, kept across runs beside the compiled templates.
+
+    Parsing every text is most of a lint's work and the texts rarely change;
+    the cache is JSON keyed by a hash of the text (and the Jinja version).
+    """
+
+    def __init__(self, env: jinja2.Environment) -> None:
+        self.env = env
+        self.cache: dict[str, Any] = {}
+        self.changed = False
+        self.path: Path | None = None
+        folder = getattr(bytecode_cache(), "directory", None)
+        if folder:
+            self.path = Path(folder) / f"replykit-lint-{jinja2.__version__}.json"
+            try:
+                self.cache = json.loads(self.path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                self.cache = {}
+
+    def get(self, text: str) -> Analysis:
+        key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+        found = self.cache.get(key)
+        if not (isinstance(found, dict) and isinstance(found.get("names"), list)):
+            try:
+                tree = self.env.parse(text)
+                found = {"error": None, "names": sorted(meta.find_undeclared_variables(tree))}
+            except jinja2.TemplateSyntaxError as exc:
+                found = {"error": [exc.lineno or 1, exc.message or "syntax error"], "names": []}
+            self.cache[key] = found
+            self.changed = True
+        error = found.get("error")
+        return Analysis((int(error[0]), str(error[1])) if error else None, frozenset(found["names"]))
+
+    def save(self) -> None:
+        if not (self.changed and self.path):
+            return
+        try:
+            fd, name = tempfile.mkstemp(dir=self.path.parent, prefix=".replykit-lint-")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(self.cache, handle)
+            os.replace(name, self.path)
+        except OSError:  # a cache that cannot be written is only slower
+            pass
+
+
 class Context:
     """What the checks share: the library, the sandbox, and per-text helpers."""
 
@@ -81,9 +140,7 @@ class Context:
         self.library = library
         self.catalogue = library.catalogue
         self.source = library.source_language
-        self.env = make_environment()
-        self._parsed: dict[tuple[str, str], dict[tuple[str, str], Any]] = {}
-        self._names: dict[tuple[str, str], dict[tuple[str, str], frozenset[str]]] = {}
+        self.analyses = Analyses(make_environment())
 
     @cached_property
     def source_templates(self) -> dict[str, Template]:
@@ -98,29 +155,13 @@ class Context:
             template.file, line or template.line, code, CODES[code], template.key, template.language, message
         )
 
-    def parsed(self, template: Template) -> dict[tuple[str, str], Any]:
-        """Each text's syntax tree, or the syntax error it raised (parsed once per lint)."""
-        cache_key = (template.language, template.key)
-        if cache_key not in self._parsed:
-            out: dict[tuple[str, str], Any] = {}
-            for where, text in template.texts.items():
-                try:
-                    out[where] = self.env.parse(text.text)
-                except jinja2.TemplateSyntaxError as exc:
-                    out[where] = exc
-            self._parsed[cache_key] = out
-        return self._parsed[cache_key]
+    def analysed(self, template: Template) -> dict[tuple[str, str], Analysis]:
+        """Each text's syntax error (if any) and the variables it reads."""
+        return {where: self.analyses.get(text.text) for where, text in template.texts.items()}
 
     def names(self, template: Template) -> dict[tuple[str, str], frozenset[str]]:
         """The variables each text of ``template`` reads (texts that do not parse are skipped)."""
-        cache_key = (template.language, template.key)
-        if cache_key not in self._names:
-            self._names[cache_key] = {
-                where: frozenset(meta.find_undeclared_variables(tree))
-                for where, tree in self.parsed(template).items()
-                if not isinstance(tree, Exception)
-            }
-        return self._names[cache_key]
+        return {where: a.names for where, a in self.analysed(template).items() if a.error is None}
 
     def line_of(self, template: Template, where: tuple[str, str], needle: str) -> int:
         """The file line of the first line of a text containing ``needle``."""
@@ -153,12 +194,13 @@ def check_loading(ctx: Context) -> Iterator[Finding]:
 
 def check_template_syntax(ctx: Context) -> Iterator[Finding]:
     for template in ctx.catalogue.iter_templates():
-        for where, tree in ctx.parsed(template).items():
-            if isinstance(tree, jinja2.TemplateSyntaxError):
-                line = template.texts[where].position.text_line(tree.lineno or 1)
+        for where, analysis in ctx.analysed(template).items():
+            if analysis.error is not None:
+                lineno, message = analysis.error
                 yield ctx.finding(
                     "template-syntax", template,
-                    f"{where[0]} {where[1]}: {tree.message}; check the {{{{ }}}} and {{% %}} tags", line,
+                    f"{where[0]} {where[1]}: {message}; check the {{{{ }}}} and {{% %}} tags",
+                    template.texts[where].position.text_line(lineno),
                 )  # fmt: skip
 
 
@@ -295,11 +337,19 @@ def check_placeholders(ctx: Context) -> Iterator[Finding]:
                 )  # fmt: skip
 
 
-def _prose_lines(template: Template) -> Iterator[tuple[tuple[str, str], int, str]]:
-    """Each line of each text, with template tags blanked out (they are not prose)."""
+def _prose_lines(template: Template) -> Iterator[tuple[tuple[str, str], Callable[[], int], str]]:
+    """Each line of each text, with template tags blanked out (they are not prose).
+
+    The file line is a callable: finding it means parsing the file for positions,
+    which only a finding is worth.
+    """
     for where, text in template.texts.items():
         for number, line in enumerate(text.text.splitlines(), start=1):
-            yield where, text.position.text_line(number), _TAGS.sub(" ", line)
+            yield where, partial(_file_line, text, number), _TAGS.sub(" ", line)
+
+
+def _file_line(text: TextField, number: int) -> int:
+    return text.position.text_line(number)
 
 
 _TAGS = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}")
@@ -320,7 +370,7 @@ def check_forbidden_phrases(ctx: Context) -> Iterator[Finding]:
                     yield ctx.finding(
                         "forbidden-phrase", template,
                         f"'{phrase}' is on the forbidden list of locales/{template.language}.yaml; rephrase it",
-                        line,
+                        line(),
                     )  # fmt: skip
 
 
@@ -334,7 +384,7 @@ def check_shouting(ctx: Context) -> Iterator[Finding]:
             match = _SHOUT.search(prose)
             if match:
                 yield ctx.finding(
-                    "shouting", template, f"'{match.group(0)}' reads as shouting; write it in normal case", line
+                    "shouting", template, f"'{match.group(0)}' reads as shouting; write it in normal case", line()
                 )
 
 
@@ -426,7 +476,7 @@ def check_review_policy(ctx: Context) -> Iterator[Finding]:
                 if re.search(pattern, prose, re.IGNORECASE):
                     yield ctx.finding(
                         "review-policy", template,
-                        f"{reason}; marketplaces allow only requests for honest reviews", line,
+                        f"{reason}; marketplaces allow only requests for honest reviews", line(),
                     )  # fmt: skip
 
 
@@ -467,16 +517,16 @@ def check_punctuation(ctx: Context) -> Iterator[Finding]:
     for template in ctx.catalogue.iter_templates():
         for where, text in template.texts.items():
             for number, raw in enumerate(text.text.splitlines(), start=1):
-                line = text.position.text_line(number)
                 prose = _TAGS.sub("x", raw)
+                problems = []
                 if raw != raw.rstrip():
-                    yield ctx.finding("punctuation", template, "trailing spaces; remove them", line)
+                    problems.append("trailing spaces; remove them")
                 if "  " in prose.strip():
-                    yield ctx.finding("punctuation", template, "doubled space; use one", line)
+                    problems.append("doubled space; use one")
                 if template.language.startswith("zh") and _HALF_WIDTH_IN_CHINESE.search(prose):
-                    yield ctx.finding(
-                        "punctuation", template, "half-width punctuation in Chinese text; use ，！？；：", line
-                    )
+                    problems.append("half-width punctuation in Chinese text; use ，！？；：")
+                for message in problems:
+                    yield ctx.finding("punctuation", template, message, text.position.text_line(number))
             prose = _TAGS.sub("x", text.text)
             for opening, closing in _PAIRS:
                 if prose.count(opening) != prose.count(closing):
@@ -522,6 +572,7 @@ def lint(library: Library, *, select: Sequence[str] = (), ignore: Sequence[str] 
             raise ValueError(f"unknown lint code {code!r}{hint} (codes: {', '.join(CODES)})")
     ctx = Context(library)
     findings = {finding for check in CHECKS for finding in check(ctx)}
+    ctx.analyses.save()
     kept = [f for f in findings if (not select or f.code in select) and f.code not in ignore]
     return sorted(kept)
 

@@ -245,25 +245,54 @@ def make_environment(cache: jinja2.BytecodeCache | None = None) -> ImmutableSand
 
 @dataclass(frozen=True)
 class Where:
-    """Where a piece of template text lives, for error messages."""
+    """Where a piece of template text lives, for error messages.
+
+    ``locate`` gives the text's position in its file; it is called only when an
+    error needs a line number (finding positions means parsing the file again).
+    """
 
     file: str
-    position: Position
+    locate: Callable[[], Position]
     key: str | None
     locale: str | None
 
+    @property
+    def position(self) -> Position:
+        return self.locate()
+
 
 _PROVIDED_LAZILY = re.compile(r"\b(greeting|sign_off)\b")
+_SIMPLE_FIELD = re.compile(r"\{\{\s*(customer\.(?:first_name|last_name|full_name|name)|shop|agent)\s*\}\}")
+
+
+def simple_parts(text: str) -> list[str | tuple[str, ...]] | None:
+    """A rule like ``Estimada {{ customer.first_name }}:`` as literal and field parts.
+
+    Greetings are rendered for every reply; filling two fields by hand is far
+    cheaper than a template render. Anything beyond plain fields returns None.
+    """
+    parts: list[str | tuple[str, ...]] = []
+    last = 0
+    for match in _SIMPLE_FIELD.finditer(text):
+        parts.append(text[last : match.start()])
+        parts.append(tuple(match.group(1).split(".")))
+        last = match.end()
+    parts.append(text[last:])
+    literal = "".join(p for p in parts if isinstance(p, str))
+    if "{{" in literal or "{%" in literal or "{#" in literal:
+        return None
+    return parts
 
 
 class CompiledText:
     """One compiled piece of template text, and which costly provided names it reads."""
 
-    __slots__ = ("filename", "names", "template", "where")
+    __slots__ = ("filename", "names", "simple", "template", "where")
 
     def __init__(self, env: jinja2.Environment, text: str, where: Where, label: str) -> None:
         self.where = where
         self.filename = f"{where.file}#{label}"
+        self.simple = simple_parts(text)
         # Greeting and sign-off are rendered only for texts that mention them.
         self.names = frozenset(_PROVIDED_LAZILY.findall(text))
         name = f"{self.filename}@{hashlib.sha256(text.encode()).hexdigest()[:20]}"
@@ -281,6 +310,10 @@ class CompiledText:
             ) from None
 
     def render(self, context: Mapping[str, Any]) -> str:
+        if self.simple is not None:
+            filled = self._fill(context)
+            if filled is not None:
+                return filled
         try:
             return self.template.render(context)
         except ReplykitError as exc:  # a filter refused a value: this template misuses it
@@ -299,6 +332,21 @@ class CompiledText:
             ) from None
         except Exception as exc:  # any other failure is a defect of this template
             raise self._error(f"template failed to render: {type(exc).__name__}: {exc}", exc.__traceback__) from None
+
+    def _fill(self, context: Mapping[str, Any]) -> str | None:
+        """Render a plain-fields text by hand; None when a field is missing (Jinja reports it)."""
+        out = []
+        for part in self.simple or ():
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            value = context.get(part[0])
+            for attribute in part[1:]:
+                value = getattr(value, attribute, None)
+            if value is None:
+                return None
+            out.append(str(value))
+        return "".join(out)
 
     def _error(
         self,

@@ -16,10 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time, format_timedelta
-from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal, format_percent
-from babel.units import format_unit
 
 from .errors import InvalidValueError
 from .locales import LocaleSettings
@@ -67,6 +64,10 @@ class Formatter:
         self.settings = settings
         self.currency = currency
         self.clock = clock
+        # Small whole numbers (counts, days) print as plain digits in every locale
+        # with Latin digits; checking that once saves a Babel call per number.
+        self._plain_digits = format_decimal(123, locale=locale) == "123"
+        self._plural: dict[int, str] = {}
 
     def _grouping(self, value: Decimal | float) -> bool:
         # CLDR's minimumGroupingDigits (2 for Spanish: 1234,50 but 12.345,00);
@@ -83,30 +84,50 @@ class Formatter:
         )
 
     def number(self, value: Decimal | float, fmt: str | None = None) -> str:
+        if fmt is None and self._plain_digits and type(value) is int and 0 <= value < 1000:
+            return str(value)
         return format_decimal(value, format=fmt, locale=self.locale, group_separator=self._grouping(value))
 
     def percent(self, fraction: Decimal | float, fmt: str | None = None) -> str:
         return format_percent(fraction, format=fmt, locale=self.locale, decimal_quantization=False)
 
+    # Dates, lists and units import their Babel modules on first use (CLI start-up).
+
     def date(self, value: dt.date, fmt: str = "long") -> str:
+        from babel.dates import format_date
+
         if isinstance(value, dt.datetime):
             value = value.date()
         return format_date(value, fmt, locale=self.locale)
 
     def datetime(self, value: dt.datetime, fmt: str = "medium") -> str:
+        from babel.dates import format_datetime
+
         return format_datetime(value, fmt, tzinfo=value.tzinfo, locale=self.locale)
 
     def time(self, value: dt.datetime | dt.time, fmt: str = "short") -> str:
+        from babel.dates import format_time
+
         return format_time(value, fmt, locale=self.locale)
 
     def list(self, items: Iterable[Any], style: str = "standard") -> str:
+        from babel.lists import format_list
+
         return format_list([str(i) for i in items], style=style, locale=self.locale)  # type: ignore[arg-type]
 
     def plural_category(self, count: Decimal | float) -> str:
+        """The CLDR plural category of ``count`` (whole numbers are remembered)."""
+        if type(count) is int and count < 10_000:
+            category = self._plural.get(count)
+            if category is None:
+                category = self._plural[count] = str(self.locale.plural_form(abs(count)))
+            return category
         return str(self.locale.plural_form(abs(count)))  # type: ignore[arg-type]
 
     def relative(self, value: dt.date | dt.timedelta, granularity: str = "day") -> str:
         """``in 3 days`` / ``dentro de 3 días`` / ``3天后`` relative to the clock."""
+        from babel.dates import format_timedelta
+
         if isinstance(value, dt.timedelta):
             delta = value
         else:
@@ -144,6 +165,8 @@ class Formatter:
         return self._unit(count, babel_unit).replace(self.number(count), amount, 1)
 
     def _unit(self, value: int, babel_unit: str) -> str:
+        from babel.units import format_unit
+
         # Babel has no long unit patterns for some locales (zh) and then prints
         # "24 duration-hour"; the short pattern is the CLDR form for those.
         for length in ("long", "short"):
@@ -339,6 +362,8 @@ def _read_text(value: Any, fmt: Formatter, language: str) -> str:
 
 
 def _read_integer(value: Any, fmt: Formatter, language: str) -> LocalInt:
+    if type(value) is int:  # the common case, straight from JSON
+        return _bind(LocalInt(value), fmt)  # type: ignore[no-any-return]
     if isinstance(value, bool):
         raise InvalidValueError("expected a whole number, got true/false")
     number = _decimal(value, "a whole number")
@@ -393,8 +418,8 @@ def _read_money(value: Any, fmt: Formatter, language: str) -> Money:
         amount, currency = match[2], match[1] or match[3]
     else:
         amount = value
-    currency = (currency or fmt.currency).upper()
-    if not re.fullmatch(r"[A-Z]{3}", currency):
+    currency = str(currency or fmt.currency).upper()
+    if not (len(currency) == 3 and currency.isascii() and currency.isalpha()):
         raise InvalidValueError(f"currency must be an ISO 4217 code such as USD, got {currency!r}")
     return Money(_decimal(amount, "an amount"), currency, fmt)
 
@@ -448,8 +473,8 @@ def _read_duration(value: Any, fmt: Formatter, language: str) -> Duration:
         low, high = value, None
     if unit not in DURATION_UNITS:
         raise InvalidValueError(f"unknown duration unit {unit!r}; use one of {', '.join(DURATION_UNITS)}")
-    lo = int(_read_integer(low, fmt, language))
-    hi = int(_read_integer(high, fmt, language)) if high is not None else None
+    lo = low if type(low) is int else int(_read_integer(low, fmt, language))
+    hi = high if high is None or type(high) is int else int(_read_integer(high, fmt, language))
     if hi is not None and hi < lo:
         raise InvalidValueError(f"duration min {lo} is greater than max {hi}")
     return Duration(lo, hi, unit, fmt)
@@ -465,16 +490,20 @@ def _read_list(value: Any, fmt: Formatter, language: str) -> TextList:
     return _bind(TextList(items), fmt)  # type: ignore[no-any-return]
 
 
+_CUSTOMER_FIELDS = frozenset({"first_name", "last_name", "name", "gender", "locale", "email"})
+_GENDER_ALIASES = {"f": "female", "m": "male", "unknown": "neutral", "other": "neutral"}
+
+
 def _read_customer(value: Any, fmt: Formatter, language: str) -> Customer:
     if isinstance(value, str):
         value = {"name": value}
     if not isinstance(value, Mapping):
         raise InvalidValueError("a customer is a mapping such as {first_name: Ana, last_name: Ruiz, gender: female}")
-    unknown = set(value) - {"first_name", "last_name", "name", "gender", "locale", "email"}
+    unknown = value.keys() - _CUSTOMER_FIELDS
     if unknown:
-        raise InvalidValueError(f"unknown customer field(s): {', '.join(sorted(unknown))}")
+        raise InvalidValueError(f"unknown customer field(s): {', '.join(sorted(map(str, unknown)))}")
     gender = str(value.get("gender") or "neutral").lower()
-    gender = {"f": "female", "m": "male", "unknown": "neutral", "other": "neutral"}.get(gender, gender)
+    gender = _GENDER_ALIASES.get(gender, gender)
     if gender not in ("female", "male", "neutral"):
         raise InvalidValueError(f"customer gender must be female, male or neutral, got {gender!r}")
     return Customer(

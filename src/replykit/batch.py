@@ -1,0 +1,388 @@
+"""Rendering many replies: one result per input row, in order, nothing dropped.
+
+A campaign is a list of rows (customers, orders). Each row gives its values, and
+optionally its own key, locale, or a message to detect the language from. Every
+row yields exactly one :class:`BatchResult`: a reply, or the reason it failed. A
+bad row never stops the batch. With ``jobs > 1`` rows are rendered in worker
+processes, in chunks, and come back in input order.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import multiprocessing
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from .errors import CatalogueError, ReplykitError
+from .render import Reply
+
+if TYPE_CHECKING:
+    from .library import Library
+
+#: Rows sent to a worker at a time: large enough to amortise the hand-over.
+CHUNK = 512
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """The outcome of one row: ``reply`` or ``error`` (1-based ``row`` number)."""
+
+    row: int
+    reply: Reply | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The output line: row, key, locale, channel, subject, body; or row and error."""
+        if self.reply is None:
+            return {"row": self.row, "error": self.error}
+        out = {
+            "row": self.row,
+            "key": self.reply.key,
+            "locale": self.reply.locale,
+            "channel": self.reply.channel,
+            "subject": self.reply.subject,
+            "body": self.reply.body,
+        }
+        if self.reply.defects:
+            out["defects"] = [str(d) for d in self.reply.defects]
+        return out
+
+
+@dataclass(frozen=True)
+class BatchSpec:
+    """How a row becomes a render call."""
+
+    key: str | None = None
+    key_field: str | None = None
+    locale_field: str | None = None
+    detect_field: str | None = None
+    channel: str = "email"
+    strict: bool = False
+
+    def __post_init__(self) -> None:
+        if (self.key is None) == (self.key_field is None):
+            raise ValueError("give exactly one of key (the same template for every row) or key_field")
+
+
+def render_rows(
+    library: Library,
+    rows: Iterable[Mapping[str, Any] | BaseException],
+    spec: BatchSpec,
+    *,
+    jobs: int = 1,
+) -> Iterator[BatchResult]:
+    """One result per row, in input order; ``jobs`` worker processes when > 1.
+
+    A row may be an exception (for example a line that was not valid JSON): it
+    becomes that row's error, so the numbering stays true to the input.
+    """
+    yield from _run(library, rows, spec, jobs, _render_chunk)
+
+
+@dataclass(frozen=True)
+class Block:
+    """Output for a run of rows: the JSON lines of replies and of errors, and counts."""
+
+    replies: str
+    errors: str
+    rows: int
+    failed: int
+
+
+def render_blocks(
+    library: Library,
+    rows: Iterable[Mapping[str, Any] | BaseException | str],
+    spec: BatchSpec,
+    *,
+    jobs: int = 1,
+) -> Iterator[Block]:
+    """Like :func:`render_rows`, as blocks of JSON lines; a row may be a raw JSON line.
+
+    The workers parse, render and serialise whole chunks, so the parent only
+    reads and writes text: throughput grows with the cores.
+    """
+    yield from _run(library, rows, spec, jobs, _block_chunk)
+
+
+def render_jsonl(
+    library: Library, path: Path, spec: BatchSpec, *, jobs: int = 1, start_method: str | None = None
+) -> Iterator[Block]:
+    """Render a JSON Lines file, handing workers raw blocks of lines.
+
+    The parent reads bytes and writes text; decoding, parsing, rendering and
+    serialising all happen in the workers, so the parent stays out of their way.
+    ``start_method="fork"`` lets a single-threaded caller (the CLI) hand its warm
+    library to the workers instead of loading it again in each.
+    """
+    yield from _run_blocks(library, jsonl_blocks(path), spec, jobs, start_method)
+
+
+def jsonl_blocks(path: Path, size: int = 1 << 18) -> Iterator[tuple[int, bytes]]:
+    """``(number of the first row, whole lines)`` blocks of about ``size`` bytes."""
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise CatalogueError(f"cannot read {path}: {exc.strerror}", file=str(path)) from None
+    number = 1
+    rest = b""
+    with handle:
+        while True:
+            data = handle.read(size)
+            if not data:
+                if rest.strip():
+                    yield number, rest
+                return
+            data = rest + data
+            cut = data.rfind(b"\n") + 1
+            block, rest = data[:cut], data[cut:]
+            if block:
+                yield number, block
+                number += sum(1 for line in block.split(b"\n") if line.strip())
+
+
+def _run_blocks(
+    library: Library, blocks: Iterable[tuple[int, bytes]], spec: BatchSpec, jobs: int, start_method: str | None
+) -> Iterator[Block]:
+    if jobs <= 1:
+        _init_worker(library, spec)
+        yield from map(_bytes_block, blocks)
+        return
+    with _pool(jobs, library, spec, start_method) as pool:
+        yield from pool.imap(_bytes_block, blocks)
+
+
+def _bytes_block(item: tuple[int, bytes]) -> Block:
+    number, block = item
+    rows: list[tuple[int, Any]] = []
+    for raw in block.split(b"\n"):
+        if not raw.strip():
+            continue
+        try:
+            rows.append((number, raw.decode("utf-8")))
+        except UnicodeDecodeError as exc:
+            rows.append((number, ValueError(f"line is not valid UTF-8 ({exc.reason} at byte {exc.start})")))
+        number += 1
+    return _block_chunk(rows)[0]
+
+
+def _pool(jobs: int, library: Library, spec: BatchSpec, start_method: str | None = None) -> Any:
+    methods = multiprocessing.get_all_start_methods()
+    if start_method == "fork" and "fork" in methods:
+        _init_worker(library, spec)  # the forked workers inherit it, warm
+        return multiprocessing.get_context("fork").Pool(jobs)
+    # forkserver: workers start from a clean process that has replykit imported
+    # (fork would copy whatever threads and locks the caller holds).
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" in methods:
+        context.set_forkserver_preload(["replykit"])
+    return context.Pool(jobs, initializer=_init_worker, initargs=(library, spec))
+
+
+def _run(
+    library: Library, rows: Iterable[Any], spec: BatchSpec, jobs: int, work: Callable[..., list[Any]]
+) -> Iterator[Any]:
+    numbered = enumerate(rows, start=1)
+    if jobs <= 1:
+        _init_worker(library, spec)
+        for chunk in _chunks(numbered, CHUNK):
+            yield from work(chunk)
+        return
+    with _pool(jobs, library, spec) as pool:
+        for chunk in pool.imap(work, _chunks(numbered, CHUNK)):
+            yield from chunk
+
+
+def render_row(library: Library, number: int, row: Mapping[str, Any] | BaseException, spec: BatchSpec) -> BatchResult:
+    """Render one row; every failure becomes the row's error, never an exception."""
+    try:
+        if isinstance(row, BaseException):
+            raise row
+        if not isinstance(row, Mapping):
+            raise ValueError(f"a row must be an object of fields, got {type(row).__name__}")
+        values = expand(row)
+        key = spec.key if spec.key is not None else str(_text(values, spec.key_field, "key"))
+        locale = _text(values, spec.locale_field, "locale", required=False) if spec.locale_field else None
+        if spec.detect_field:
+            message = _text(values, spec.detect_field, "message", required=False) or ""
+            detection = library.detect(message, hints=locale)
+            reply = library.render_values(
+                key, values, locale=detection.locale, channel=spec.channel, strict=spec.strict
+            )
+            reply = _with_detection(reply, detection)
+        else:
+            reply = library.render_values(key, values, locale=locale, channel=spec.channel, strict=spec.strict)
+        return BatchResult(number, reply=reply)
+    except ReplykitError as exc:
+        return BatchResult(number, error=str(exc))
+    except (ValueError, TypeError, KeyError) as exc:
+        return BatchResult(number, error=f"bad row: {exc}")
+    except Exception as exc:  # a bug must not cost the other rows; report it on this one
+        return BatchResult(number, error=f"internal error ({type(exc).__name__}): {exc}")
+
+
+def _with_detection(reply: Reply, detection: Any) -> Reply:
+    from dataclasses import replace
+
+    return replace(reply, detection=detection)
+
+
+def _text(values: Mapping[str, Any], field: str | None, what: str, *, required: bool = True) -> str | None:
+    value: Any = values
+    for part in (field or "").split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    if value is None or value == "":
+        if required:
+            raise ValueError(f"no {what} in field {field!r}")
+        return None
+    return str(value)
+
+
+def expand(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Dotted names nest (``customer.first_name``) and JSON text in a cell is read as JSON."""
+    out: dict[str, Any] = {}
+    for name, value in row.items():
+        if isinstance(value, str) and value[:1] in ("{", "["):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                pass
+        target = out
+        *parents, last = str(name).split(".")
+        for part in parents:
+            child = target.get(part)
+            if not isinstance(child, dict):
+                child = target[part] = {}
+            target = child
+        if isinstance(value, Mapping) and isinstance(target.get(last), dict):
+            target[last].update(value)
+        else:
+            target[last] = value
+    return out
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+_worker: tuple[Library, BatchSpec] | None = None
+
+
+def _init_worker(library: Library, spec: BatchSpec) -> None:
+    global _worker  # noqa: PLW0603 - the per-process state of a pool worker
+    _worker = (library, spec)
+
+
+def _render_chunk(chunk: list[tuple[int, Any]]) -> list[BatchResult]:
+    assert _worker is not None
+    library, spec = _worker
+    return [render_row(library, number, row, spec) for number, row in chunk]
+
+
+def _block_chunk(chunk: list[tuple[int, Any]]) -> list[Block]:
+    assert _worker is not None
+    library, spec = _worker
+    replies: list[str] = []
+    errors: list[str] = []
+    for number, row in chunk:
+        if isinstance(row, str):
+            try:
+                row = json.loads(row)
+            except ValueError as exc:
+                row = ValueError(f"row {number} is not valid JSON: {exc}")
+        result = render_row(library, number, row, spec)
+        (replies if result.ok else errors).append(to_line(result))
+    return [Block("".join(replies), "".join(errors), len(chunk), len(errors))]
+
+
+# -- files ---------------------------------------------------------------------------
+
+
+def read_rows(
+    path: Path, fmt: str | None = None, *, raw: bool = False
+) -> Iterator[Mapping[str, Any] | BaseException | str]:
+    """Rows of a JSON Lines or CSV file (by ``fmt`` or the extension).
+
+    A JSON line that does not parse yields a ``ValueError`` in its place, so it
+    becomes that row's error instead of stopping the batch. With ``raw``, JSON
+    lines are passed on as text, to be parsed by whoever renders them.
+    """
+    kind = fmt or ("csv" if path.suffix.lower() == ".csv" else "jsonl")
+    try:
+        handle = path.open(encoding="utf-8", newline="")
+    except OSError as exc:
+        raise CatalogueError(f"cannot read {path}: {exc.strerror}", file=str(path)) from None
+    with handle:
+        if kind == "csv":
+            yield from csv.DictReader(handle)
+            return
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            if raw:
+                yield line
+                continue
+            try:
+                yield json.loads(line)
+            except ValueError as exc:
+                yield ValueError(f"line {number} is not valid JSON: {exc}")
+
+
+def count_rows(path: Path, fmt: str | None = None) -> int | None:
+    """How many rows a file has, for the progress bar (None when it cannot tell cheaply)."""
+    kind = fmt or ("csv" if path.suffix.lower() == ".csv" else "jsonl")
+    if kind == "csv":
+        return None  # quoted fields may span lines
+    with path.open("rb") as handle:
+        return sum(1 for line in handle if line.strip())
+
+
+class AtomicWriter:
+    """Lines go to a temporary file beside ``path``; it replaces ``path`` only on success.
+
+    An interrupted run therefore never leaves a truncated line or a half-written
+    file where the output should be.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        folder = path.parent if str(path.parent) else Path(".")
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        self.temporary = Path(name)
+        self.handle: IO[str] = open(fd, "w", encoding="utf-8", newline="\n")  # noqa: SIM115 - closed by commit/abort
+
+    def write(self, line: str) -> None:
+        self.handle.write(line)
+
+    def commit(self) -> None:
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.handle.close()
+        os.replace(self.temporary, self.path)
+
+    def abort(self) -> None:
+        self.handle.close()
+        self.temporary.unlink(missing_ok=True)
+
+
+def to_line(result: BatchResult) -> str:
+    return json.dumps(result.to_dict(), ensure_ascii=False) + "\n"
+
+
+ProgressCallback = Callable[[int], None]

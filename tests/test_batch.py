@@ -1,0 +1,164 @@
+"""Batch rendering: one line per row, order kept, nothing lost, atomic output."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import pickle
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import replykit
+from replykit.batch import AtomicWriter, BatchResult, expand
+from replykit.cli import main
+
+KEY = "review_request.request"
+
+
+def _rows(lib: replykit.Library, n: int) -> list[dict[str, object]]:
+    example = lib.examples(KEY)
+    locales = ["en-US", "es-MX", "zh-TW", "es-ES", "de-DE"]
+    return [{**example, "id": i, "locale": locales[i % 5], "customer": {"first_name": f"C{i}"}} for i in range(n)]
+
+
+def test_render_many_one_result_per_row_in_order(lib: replykit.Library) -> None:
+    rows: list[object] = _rows(lib, 12)
+    rows[3] = {"locale": "es-MX"}  # missing values
+    rows[5] = {**rows[4], "locale": "xx-!!"}  # malformed locale  # type: ignore[dict-item]
+    rows[7] = "not an object"
+    results = list(lib.render_many(rows, key=KEY, locale_field="locale"))  # type: ignore[arg-type]
+    assert [r.row for r in results] == list(range(1, 13))
+    failed = {r.row: r.error for r in results if not r.ok}
+    assert set(failed) == {4, 6, 8}
+    assert "missing variable" in failed[4] and "malformed locale tag" in failed[6] and "bad row" in failed[8]
+    good = [r for r in results if r.ok]
+    assert [r.reply.locale for r in good[:3]] == ["en-US", "es-MX", "zh-TW"]  # type: ignore[union-attr]
+    assert "C0" in good[0].reply.body  # type: ignore[union-attr]
+
+
+def test_key_field_detect_field_and_dotted_names(lib: replykit.Library) -> None:
+    example = lib.examples("after_sale.refund_processed")
+    rows = [
+        {**example, "template": "after_sale.refund_processed", "message": "¿cuándo me devuelven el dinero?",
+         "customer.first_name": "Lucía", "customer.gender": "female", "customer.last_name": "Soto"},
+        {**example, "template": "after_sale.refund_procesed", "message": "hi"},
+    ]  # fmt: skip
+    first, second = lib.render_many(rows, key_field="template", detect_field="message")
+    assert first.reply is not None and first.reply.locale == "es" and "Estimada Lucía:" in first.reply.body
+    assert first.reply.detection.method == "model"
+    assert second.error is not None and "did you mean 'after_sale.refund_processed'" in second.error
+
+
+def test_expand_reads_dotted_names_and_json_cells() -> None:
+    row = {"customer.first_name": "Ana", "customer": '{"last_name": "Ruiz"}', "items": '["a", "b"]', "note": "{oops"}
+    assert expand(row) == {"customer": {"first_name": "Ana", "last_name": "Ruiz"}, "items": ["a", "b"], "note": "{oops"}
+
+
+def test_results_pickle_and_serialise(lib: replykit.Library) -> None:
+    (result,) = lib.render_many(_rows(lib, 1), key=KEY, locale_field="locale")
+    assert pickle.loads(pickle.dumps(result)) == result
+    line = result.to_dict()
+    assert list(line) == ["row", "key", "locale", "channel", "subject", "body"]
+    assert BatchResult(3, error="boom").to_dict() == {"row": 3, "error": "boom"}
+
+
+def test_worker_processes_keep_the_order(lib: replykit.Library) -> None:
+    rows = _rows(lib, 600)
+    single = [r.to_dict() for r in lib.render_many(rows, key=KEY, locale_field="locale")]
+    parallel = [r.to_dict() for r in lib.render_many(rows, key=KEY, locale_field="locale", jobs=2)]
+    assert parallel == single
+
+
+def test_library_travels_as_its_path(lib: replykit.Library) -> None:
+    data = pickle.dumps(lib)
+    assert len(data) < 200
+    assert pickle.loads(data) is pickle.loads(data)  # loaded once per process
+
+
+def test_cli_batch_jsonl(tmp_path: Path, lib: replykit.Library) -> None:
+    rows = _rows(lib, 30)
+    rows[10] = {"locale": "en-US"}
+    source = tmp_path / "rows.jsonl"
+    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n{broken\n", encoding="utf-8")
+    out, errors = tmp_path / "out.jsonl", tmp_path / "errors.jsonl"
+    result = CliRunner().invoke(
+        main,
+        ["batch", str(source), "--key", KEY, "--locale-field", "locale", "--out", str(out), "--errors", str(errors)],
+    )
+    assert result.exit_code == 1
+    assert "31 rows: 29 rendered, 2 failed" in result.stderr
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    failures = [json.loads(x) for x in errors.read_text(encoding="utf-8").splitlines()]
+    assert sorted([x["row"] for x in lines] + [x["row"] for x in failures]) == list(range(1, 32))
+    assert [x["row"] for x in failures] == [11, 31]
+    assert "not valid JSON" in failures[1]["error"]
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_cli_batch_csv_with_key_field_to_stdout(tmp_path: Path, lib: replykit.Library) -> None:
+    example = lib.examples("customs.import_tax")
+    source = tmp_path / "orders.csv"
+    with source.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["template", "locale", "customer", "customer.last_name", "order_id", "country", "rates_url"])
+        writer.writerow(
+            [
+                "customs.import_tax",
+                "es-MX",
+                '{"first_name": "Ana", "gender": "female"}',
+                "Ruiz",
+                "A-1",
+                "México",
+                example["rates_url"],
+            ]
+        )
+        writer.writerow(
+            [
+                "customs.import_tax",
+                "zh-HK",
+                '{"first_name": "小明", "gender": "male"}',
+                "陈",
+                "A-2",
+                "香港",
+                example["rates_url"],
+            ]
+        )
+    result = CliRunner().invoke(
+        main, ["batch", str(source), "--key-field", "template", "--locale-field", "locale", "--channel", "chat"]
+    )
+    assert result.exit_code == 0, result.stderr
+    first, second = (json.loads(x) for x in result.stdout.splitlines())
+    assert first["body"].startswith("¡Hola, Ana!") and first["locale"] == "es-MX"
+    assert second["body"].startswith("陈先生，您好！") and second["subject"] is None
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--locale-field", "locale"], "give --key KEY or --key-field FIELD"),
+        (["--key", "nope.key"], "unknown template key"),
+    ],
+)
+def test_cli_batch_usage_errors(tmp_path: Path, args: list[str], message: str) -> None:
+    source = tmp_path / "rows.jsonl"
+    source.write_text("{}\n")
+    result = CliRunner().invoke(main, ["batch", str(source), *args])
+    assert result.exit_code == 2 and message in result.stderr
+    missing = CliRunner().invoke(main, ["batch", str(tmp_path / "none.jsonl"), "--key", KEY])
+    assert missing.exit_code == 2
+
+
+def test_atomic_writer_leaves_nothing_on_abort(tmp_path: Path) -> None:
+    target = tmp_path / "out.jsonl"
+    target.write_text("previous\n")
+    writer = AtomicWriter(target)
+    writer.write('{"row": 1}\n')
+    writer.abort()
+    assert target.read_text() == "previous\n" and os.listdir(tmp_path) == ["out.jsonl"]
+    writer = AtomicWriter(target)
+    writer.write('{"row": 1}\n')
+    writer.commit()
+    assert target.read_text() == '{"row": 1}\n' and os.listdir(tmp_path) == ["out.jsonl"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._sandbox import Limits
 from .catalog import Template, Variable
 from .errors import (
     CatalogueError,
@@ -63,6 +64,7 @@ __all__ = [
     "InvalidValueError",
     "LangdetectDetector",
     "Library",
+    "Limits",
     "LinguaDetector",
     "LocaleError",
     "MissingVariableError",

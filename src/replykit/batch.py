@@ -53,6 +53,8 @@ class BatchResult:
             "subject": self.reply.subject,
             "body": self.reply.body,
         }
+        if self.reply.html is not None:
+            out["html"] = self.reply.html
         if self.reply.defects:
             out["defects"] = [str(d) for d in self.reply.defects]
         return out

@@ -48,6 +48,10 @@ class _Group(click.Group):
         except ReplykitError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(exit_code(exc))
+        except OSError as exc:  # a file the user named cannot be read or written
+            where = f": {exc.filename}" if exc.filename else ""
+            click.echo(f"Error: {exc.strerror or exc}{where}", err=True)
+            ctx.exit(EXIT_USAGE)
 
 
 def catalog_option(func: F) -> F:

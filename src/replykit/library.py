@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from babel import Locale
+from markupsafe import Markup
 
 from . import _chinese
+from ._sandbox import Limits
 from ._yaml import Position, YamlFile
 from .catalog import Catalogue, Template, TextField, Variable, load_catalogue
 from .errors import (
@@ -68,23 +70,26 @@ def shipped_catalogue() -> Path:
     raise CatalogueError("the shipped catalogue is missing from this installation; reinstall replykit")
 
 
-def load(path: str | os.PathLike[str] | None = None) -> Library:
-    """Load a catalogue: ``path``, else ``$REPLYKIT_CATALOG``, else the shipped one."""
+def load(path: str | os.PathLike[str] | None = None, *, limits: Limits | None = None) -> Library:
+    """Load a catalogue: ``path``, else ``$REPLYKIT_CATALOG``, else the shipped one.
+
+    ``limits`` bounds what its templates may do (see :class:`replykit.Limits`).
+    """
     if path is None:
         path = os.environ.get(ENV_VAR) or None
-    return Library(Path(path) if path is not None else None)
+    return Library(Path(path) if path is not None else None, limits=limits)
 
 
-_loaded: dict[Path | None, Library] = {}
+_loaded: dict[tuple[Path | None, Limits | None], Library] = {}
 _loaded_lock = threading.Lock()
 
 
-def _load_once(path: Path | None) -> Library:
+def _load_once(path: Path | None, limits: Limits | None = None) -> Library:
     """The library at ``path``, loaded at most once per process (for unpickling)."""
     with _loaded_lock:
-        if path not in _loaded:
-            _loaded[path] = Library(path)
-        return _loaded[path]
+        if (path, limits) not in _loaded:
+            _loaded[(path, limits)] = Library(path, limits=limits)
+        return _loaded[(path, limits)]
 
 
 @dataclass(frozen=True)
@@ -111,7 +116,7 @@ class Plan:
 class Library:
     """A loaded catalogue. Thread-safe for rendering; pickles as its path."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, limits: Limits | None = None) -> None:
         self.path = path
         root = path if path is not None else shipped_catalogue()
         if path is not None and not Path(path).is_dir():
@@ -127,7 +132,9 @@ class Library:
         self._sign_offs: dict[tuple[Any, ...], str] = {}
         self._channel_texts: dict[tuple[Any, ...], tuple[tuple[CompiledText, ...], frozenset[str]]] = {}
         self._declarations: dict[str, tuple[dict[str, Variable], tuple[str, ...], tuple[str, ...]]] = {}
-        self._env = make_environment(bytecode_cache())
+        self.limits = limits or Limits()
+        self._env = make_environment(bytecode_cache(), limits=self.limits)
+        self._html_env: Any = None
         self._compiled: dict[tuple[Any, ...], CompiledText | TemplateError] = {}
         self._plans: dict[str | None, Plan] = {}
         self._locale_data = dict(self.catalogue.locale_files.values())
@@ -136,7 +143,7 @@ class Library:
     def __reduce__(self) -> tuple[Any, ...]:
         # A library travels as its path (or "the shipped one") and is loaded again,
         # once per process, at the other end: small to ship to Dask or Spark workers.
-        return (_load_once, (self.path,))
+        return (_load_once, (self.path, self.limits))
 
     def __repr__(self) -> str:
         where = str(self.path) if self.path is not None else "shipped"
@@ -379,7 +386,7 @@ class Library:
                 continue
             values = self._values(key, variables, context, attempt)
             try:
-                subject, body = self._render_texts(template, channel, values, attempt, formality, context)
+                subject, body, html = self._render_texts(template, channel, values, attempt, formality, context)
             except TemplateError as exc:
                 self._defect(exc, strict, defects)
                 continue
@@ -389,6 +396,7 @@ class Library:
                 channel=channel,
                 subject=subject,
                 body=body,
+                html=html,
                 language=attempt.language,
                 requested_locale=plan.requested,
                 defects=tuple(defects),
@@ -435,7 +443,7 @@ class Library:
         attempt: Attempt,
         formality: str | None,
         context: Mapping[str, Any],
-    ) -> tuple[str | None, str]:
+    ) -> tuple[str | None, str, str | None]:
         settings = self.catalogue.settings
         values["shop"] = str(context.get("shop") or settings.shop)
         values["agent"] = str(context.get("agent") or settings.agent)
@@ -447,9 +455,16 @@ class Library:
                 values["greeting"] = self._greeting(attempt, chosen, customer, values)
             if "sign_off" in needs:
                 values["sign_off"] = self._sign_off(attempt, chosen, values)
-        if channel == "email":
-            return _tidy(texts[0].render(values)), _tidy(texts[1].render(values))
-        return None, _tidy(texts[0].render(values))
+        if channel != "email":
+            return None, _tidy(texts[0].render(values)), None
+        subject, body = _tidy(texts[0].render(values)), _tidy(texts[1].render(values))
+        html = None
+        if len(texts) == 3:  # the HTML body escapes every value; line breaks of the sign-off become <br>
+            html_values = dict(values)
+            if "sign_off" in values:
+                html_values["sign_off"] = Markup("<br>\n").join(values["sign_off"].split("\n"))
+            html = texts[2].render(html_values).strip()
+        return subject, body, html
 
     def _texts(
         self, template: Template, channel: str, convert: str | None
@@ -458,11 +473,18 @@ class Library:
         cache_key = (template.language, template.key, channel, convert)
         found = self._channel_texts.get(cache_key)
         if found is None:
-            parts = ("subject", "body") if channel == "email" else ("body",)
+            parts: tuple[str, ...] = ("body",)
+            if channel == "email":
+                parts = ("subject", "body", "html") if ("email", "html") in template.texts else ("subject", "body")
             texts = tuple(self._compile(template, channel, part, convert) for part in parts)
             found = (texts, frozenset().union(*(t.names for t in texts)))
             self._channel_texts[cache_key] = found
         return found
+
+    def _html_environment(self) -> Any:
+        if self._html_env is None:
+            self._html_env = make_environment(bytecode_cache(), limits=self.limits, autoescape=True)
+        return self._html_env
 
     def _compile(self, template: Template, channel: str, part: str, convert: str | None) -> CompiledText:
         cache_key = (template.language, template.key, channel, part, convert)
@@ -474,8 +496,9 @@ class Library:
             compiled = self._compiled.get(same_text)
             if compiled is None:
                 where = Where(template.file, partial(_position_of, text), template.key, template.language)
+                env = self._html_environment() if part == "html" else self._env
                 try:
-                    compiled = CompiledText(self._env, source, where, f"{template.key}/{channel}/{part}")
+                    compiled = CompiledText(env, source, where, f"{template.key}/{channel}/{part}")
                 except TemplateError as exc:
                     compiled = exc
                 self._compiled[same_text] = compiled

@@ -22,8 +22,8 @@ import jinja2
 from jinja2 import pass_context
 from jinja2.exceptions import SecurityError as JinjaSecurityError
 from jinja2.runtime import Context
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from ._sandbox import CatalogueSandbox, Limits, TemplateSecurityError, make_sandbox
 from ._yaml import Position
 from .errors import InvalidValueError, ReplykitError, SecurityError, TemplateError
 from .values import Duration, Formatter, Money, coerce
@@ -32,8 +32,8 @@ from .values import Duration, Formatter, Money, coerce
 #: template name, so a template cannot print or reach it.
 FORMATTER = "replykit:formatter"
 
-#: Largest ``range()`` a template may build.
-MAX_RANGE = 1000
+#: Changes whenever what the sandbox allows changes (see ``bytecode_cache``).
+SANDBOX_POLICY = "s1"
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,8 @@ class Reply:
     channel: str
     subject: str | None
     body: str
+    #: The HTML body, when the template has one (every value in it is escaped).
+    html: str | None = None
     language: str = ""
     requested_locale: str = ""
     defects: tuple[ReplykitError, ...] = ()
@@ -71,6 +73,8 @@ class Reply:
             "requested_locale": self.requested_locale,
             "defects": [str(d) for d in self.defects],
         }
+        if self.html is not None:
+            out["html"] = self.html
         if self.detection is not None:
             out["detection"] = self.detection.to_dict()
         return out
@@ -174,7 +178,7 @@ def duration_filter(ctx: Context, value: Any, unit: str | None = None) -> str:
     return str(value)
 
 
-FILTERS = {
+FILTERS: dict[str, Callable[..., Any]] = {
     "money": money_filter,
     "number": number_filter,
     "percent": percent_filter,
@@ -186,13 +190,6 @@ FILTERS = {
     "relative": relative_filter,
     "duration": duration_filter,
 }
-
-
-def _safe_range(*args: int) -> range:
-    rng = range(*args)
-    if len(rng) > MAX_RANGE:
-        raise JinjaSecurityError(f"range() of {len(rng):,} items is over the limit of {MAX_RANGE:,}")
-    return rng
 
 
 class _TextLoader(jinja2.BaseLoader):
@@ -216,16 +213,21 @@ def bytecode_cache() -> jinja2.BytecodeCache | None:
     if setting.lower() in ("off", "0", "no", "false"):
         return None
     try:
-        return jinja2.FileSystemBytecodeCache(setting or None, pattern="__replykit_%s.cache")
+        # The pattern names the sandbox policy: code compiled under an older one is not reused.
+        return jinja2.FileSystemBytecodeCache(setting or None, pattern=f"__replykit_{SANDBOX_POLICY}_%s.cache")
     except (OSError, RuntimeError):  # no usable cache folder: compile every time
         return None
 
 
-def make_environment(cache: jinja2.BytecodeCache | None = None) -> ImmutableSandboxedEnvironment:
-    """The one environment every template of a library compiles in."""
-    env = ImmutableSandboxedEnvironment(
+def make_environment(
+    cache: jinja2.BytecodeCache | None = None, *, limits: Limits | None = None, autoescape: bool = False
+) -> CatalogueSandbox:
+    """The environment a library's templates compile in (``autoescape`` for HTML texts)."""
+    return make_sandbox(
+        FILTERS,
+        limits=limits,
+        autoescape=autoescape,
         undefined=jinja2.StrictUndefined,
-        autoescape=False,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
@@ -234,10 +236,6 @@ def make_environment(cache: jinja2.BytecodeCache | None = None) -> ImmutableSand
         loader=_TextLoader(),
         bytecode_cache=cache,
     )
-    env.filters.update(FILTERS)
-    env.globals.clear()
-    env.globals["range"] = _safe_range
-    return env
 
 
 # -- compiled texts --------------------------------------------------------------------
@@ -259,6 +257,14 @@ class Where:
     @property
     def position(self) -> Position:
         return self.locate()
+
+
+def _security_message(exc: Exception) -> str:
+    """The sandbox's complaint, without the class names Jinja's own messages carry."""
+    message = str(exc)
+    if "unsafe" in message or "not safely callable" in message or "object" in message:
+        message = "the template tried to reach an attribute or call that the sandbox forbids"
+    return f"not allowed in a template: {message}"
 
 
 _PROVIDED_LAZILY = re.compile(r"\b(greeting|sign_off)\b")
@@ -300,6 +306,14 @@ class CompiledText:
         env.loader.sources[name] = (text, self.filename)
         try:
             self.template = env.get_template(name)
+        except TemplateSecurityError as exc:
+            raise SecurityError(
+                f"{exc.message}; catalogue templates may only print values and use the replykit filters",
+                file=where.file,
+                line=where.position.text_line(exc.lineno or 1),
+                key=where.key,
+                locale=where.locale,
+            ) from None
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(
                 f"template syntax error: {exc.message}; check the {{{{ }}}} and {{% %}} tags",
@@ -314,8 +328,10 @@ class CompiledText:
             filled = self._fill(context)
             if filled is not None:
                 return filled
+        env = self.template.environment
         try:
-            return self.template.render(context)
+            env.begin()  # type: ignore[attr-defined]
+            text = self.template.render(context)
         except ReplykitError as exc:  # a filter refused a value: this template misuses it
             cls = SecurityError if isinstance(exc, SecurityError) else TemplateError
             raise self._error(exc.message, exc.__traceback__, cls) from None
@@ -325,13 +341,17 @@ class CompiledText:
                 exc.__traceback__,
             ) from None
         except JinjaSecurityError as exc:
-            raise self._error(f"not allowed in a template: {exc}", exc.__traceback__, SecurityError) from None
+            raise self._error(_security_message(exc), exc.__traceback__, SecurityError) from None
         except (RecursionError, MemoryError, OverflowError) as exc:
             raise self._error(
                 f"template exceeded a resource limit ({type(exc).__name__})", exc.__traceback__, SecurityError
             ) from None
         except Exception as exc:  # any other failure is a defect of this template
             raise self._error(f"template failed to render: {type(exc).__name__}: {exc}", exc.__traceback__) from None
+        limit = env.limits.max_output  # type: ignore[attr-defined]
+        if len(text) > limit:
+            raise self._error(f"the text is {len(text):,} characters, over the limit of {limit:,}", None, SecurityError)
+        return text
 
     def _fill(self, context: Mapping[str, Any]) -> str | None:
         """Render a plain-fields text by hand; None when a field is missing (Jinja reports it)."""

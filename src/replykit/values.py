@@ -358,7 +358,19 @@ def _bind(obj: Any, fmt: Formatter) -> Any:
 def _read_text(value: Any, fmt: Formatter, language: str) -> str:
     if isinstance(value, (dict, list)):
         raise InvalidValueError(f"expected text, got {type(value).__name__}")
-    return str(value)
+    return _clean_text(str(value))
+
+
+def _clean_text(text: str) -> str:
+    """Text that can be sent: a lone surrogate (broken UTF-16) cannot be encoded anywhere."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidValueError(
+            f"text holds an invalid character (lone surrogate U+{ord(text[exc.start]):04X} at {exc.start}); "
+            "fix the encoding of the source data"
+        ) from None
+    return text
 
 
 def _read_integer(value: Any, fmt: Formatter, language: str) -> LocalInt:
@@ -482,9 +494,9 @@ def _read_duration(value: Any, fmt: Formatter, language: str) -> Duration:
 
 def _read_list(value: Any, fmt: Formatter, language: str) -> TextList:
     if isinstance(value, str):
-        items: list[Any] = [v.strip() for v in value.split(",") if v.strip()]
+        items: list[Any] = [v.strip() for v in _clean_text(value).split(",") if v.strip()]
     elif isinstance(value, (list, tuple)):
-        items = list(value)
+        items = [_clean_text(v) if isinstance(v, str) else v for v in value]
     else:
         raise InvalidValueError(f"expected a list, got {type(value).__name__}")
     return _bind(TextList(items), fmt)  # type: ignore[no-any-return]
@@ -507,10 +519,10 @@ def _read_customer(value: Any, fmt: Formatter, language: str) -> Customer:
     if gender not in ("female", "male", "neutral"):
         raise InvalidValueError(f"customer gender must be female, male or neutral, got {gender!r}")
     return Customer(
-        str(value.get("first_name") or "").strip(),
-        str(value.get("last_name") or "").strip(),
+        _clean_text(str(value.get("first_name") or "").strip()),
+        _clean_text(str(value.get("last_name") or "").strip()),
         gender,
-        str(value.get("name") or "").strip(),
+        _clean_text(str(value.get("name") or "").strip()),
         language,
     )
 

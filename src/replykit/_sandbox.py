@@ -96,17 +96,20 @@ class CatalogueSandbox(ImmutableSandboxedEnvironment):
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)
-        self._check(tree, name, filename)
-        self._bound(tree)
+        self._check_and_bound(tree, name, filename)
         return tree
 
-    def _check(self, tree: nodes.Template, name: str | None, filename: str | None) -> None:
+    def _check_and_bound(self, tree: nodes.Template, name: str | None, filename: str | None) -> None:
+        """One walk over the tree: refuse what the policy forbids, route loops and growth
+        through the budget checks (``replykit_loop`` / ``replykit_sized``)."""
+
         def refuse(node: nodes.Node, what: str) -> None:
             raise TemplateSecurityError(f"{what} is not allowed in a template", node.lineno, name, filename)
 
-        for node in tree.find_all(
-            (nodes.Name, nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Call, *_FORBIDDEN_TAGS)
-        ):
+        def sized(node: nodes.Expr) -> nodes.Expr:
+            return nodes.Call(nodes.Name("replykit_sized", "load"), [node], [], None, None)
+
+        for node in list(tree.find_all(nodes.Node)):
             if isinstance(node, _FORBIDDEN_TAGS):
                 refuse(node, f"{{% {type(node).__name__.lower()} %}}")
             elif isinstance(node, nodes.Name):
@@ -122,22 +125,15 @@ class CatalogueSandbox(ImmutableSandboxedEnvironment):
             elif isinstance(node, nodes.Filter):
                 if node.name not in ALLOWED_FILTERS and node.name not in self._replykit_filters:
                     refuse(node, f"the filter {node.name!r}")
-            elif (
-                isinstance(node, nodes.Call)
-                and isinstance(node.node, nodes.Getattr)
-                and node.node.attr not in ALLOWED_METHODS
-            ):
-                refuse(node, f"calling {node.node.attr!r}")
-
-    @staticmethod
-    def _bound(tree: nodes.Template) -> None:
-        """Route every loop, concatenation and assignment through the budget checks."""
-        for loop in tree.find_all(nodes.For):
-            loop.iter = nodes.Call(nodes.Name("replykit_loop", "load"), [loop.iter], [], None, None)
-        for concat in list(tree.find_all(nodes.Concat)):
-            concat.nodes = [nodes.Call(nodes.Name("replykit_sized", "load"), [n], [], None, None) for n in concat.nodes]
-        for assign in tree.find_all(nodes.Assign):
-            assign.node = nodes.Call(nodes.Name("replykit_sized", "load"), [assign.node], [], None, None)
+            elif isinstance(node, nodes.Call):
+                if isinstance(node.node, nodes.Getattr) and node.node.attr not in ALLOWED_METHODS:
+                    refuse(node, f"calling {node.node.attr!r}")
+            elif isinstance(node, nodes.For):
+                node.iter = nodes.Call(nodes.Name("replykit_loop", "load"), [node.iter], [], None, None)
+            elif isinstance(node, nodes.Concat):
+                node.nodes = [sized(n) for n in node.nodes]
+            elif isinstance(node, nodes.Assign):
+                node.node = sized(node.node)
 
     _replykit_filters: frozenset[str] = frozenset()
 

@@ -481,25 +481,39 @@ def check_review_policy(ctx: Context) -> Iterator[Finding]:
 
 
 def check_near_duplicates(ctx: Context) -> Iterator[Finding]:
-    """Two keys in one language whose email bodies (or chats) are almost the same."""
-    from rapidfuzz import fuzz, process
+    """Two keys in one language whose email bodies (or chats) are almost the same.
+
+    Only pairs that share a run of words are compared (rapidfuzz), so a large
+    catalogue costs about as much as a small one per key.
+    """
+    from rapidfuzz import fuzz
 
     for by_key in ctx.catalogue.templates.values():
-        templates = list(by_key.values())
+        templates = [t for t in by_key.values() if _body_text(t)]
         texts = [_body_text(t) for t in templates]
-        for i, template in enumerate(templates):
-            if not texts[i]:
-                continue
-            later = texts[i + 1 :]
-            for _, score, j in process.extract(
-                texts[i], later, scorer=fuzz.ratio, score_cutoff=92, limit=None, processor=None
-            ):
-                other = templates[i + 1 + j]
+        for i, j in _candidate_pairs(texts):
+            score = fuzz.ratio(texts[i], texts[j], score_cutoff=92)
+            if score:
+                first, other = templates[i], templates[j]
                 yield ctx.finding(
                     "near-duplicate", other,
-                    f"{score:.0f}% the same as '{template.key}' ({template.file}:{template.line}); "
-                    "merge them or make the difference clear",
+                    f"{score:.0f}% the same as '{first.key}' ({first.file}); merge them or make the difference clear",
                 )  # fmt: skip
+
+
+def _candidate_pairs(texts: Sequence[str], size: int = 6) -> list[tuple[int, int]]:
+    """Index pairs (i < j) whose texts share at least one run of ``size`` words."""
+    holders: dict[int, list[int]] = {}
+    for index, text in enumerate(texts):
+        words = text.split()
+        runs = {hash(tuple(words[k : k + size])) for k in range(max(len(words) - size + 1, 1))}
+        for run in runs:
+            holders.setdefault(run, []).append(index)
+    pairs: set[tuple[int, int]] = set()
+    for group in holders.values():
+        for a, i in enumerate(group):
+            pairs.update((i, j) for j in group[a + 1 :])
+    return sorted(pairs)
 
 
 def _body_text(template: Template) -> str:

@@ -106,7 +106,7 @@ class CatalogueSandbox(ImmutableSandboxedEnvironment):
         def refuse(node: nodes.Node, what: str) -> None:
             raise TemplateSecurityError(f"{what} is not allowed in a template", node.lineno, name, filename)
 
-        def sized(node: nodes.Expr) -> nodes.Expr:
+        def sized(node: nodes.Node) -> nodes.Expr:
             return nodes.Call(nodes.Name("replykit_sized", "load"), [node], [], None, None)
 
         for node in list(tree.find_all(nodes.Node)):

@@ -511,9 +511,15 @@ def _candidate_pairs(texts: Sequence[str], size: int = 6) -> list[tuple[int, int
             holders.setdefault(run, []).append(index)
     pairs: set[tuple[int, int]] = set()
     for group in holders.values():
+        if len(group) > BOILERPLATE_SHARE:  # a shared sign-off line says nothing about two texts
+            continue
         for a, i in enumerate(group):
             pairs.update((i, j) for j in group[a + 1 :])
     return sorted(pairs)
+
+
+#: A run of words found in more texts than this is boilerplate, not a sign of duplication.
+BOILERPLATE_SHARE = 50
 
 
 def _body_text(template: Template) -> str:

@@ -10,44 +10,16 @@ import pytest
 from click.testing import CliRunner
 
 import replykit
+from conftest import SIMPLE_EN, SIMPLE_ES
 from replykit.cli import main
 from replykit.lint import CODES, Finding, coverage, lint, sms_segments
 from replykit.testing import CatalogueNotOk, assert_catalog_ok
 
 MakeCatalog = Callable[..., Path]
 
-EN = """\
-customs.import_tax:
-  title: Import tax
-  variables:
-    customer: {type: customer, example: {first_name: Ana, last_name: Ruiz, gender: female}}
-    country: {type: string, example: Mexico}
-  email:
-    subject: Import tax for {{ country }}
-    body: |
-      {{ greeting }}
-
-      Duties may apply in {{ country }}.
-
-      {{ sign_off }}
-  chat: |
-    {{ greeting }} Duties may apply in {{ country }}.
-"""
-
-ES = """\
-customs.import_tax:
-  title: Impuestos
-  email:
-    subject: Impuestos para {{ country }}
-    body: |
-      {{ greeting }}
-
-      Puede haber aranceles en {{ country }}.
-
-      {{ sign_off }}
-  chat: |
-    {{ greeting }} Puede haber aranceles en {{ country }}.
-"""
+# The small catalogue every check starts from (shared with the render tests).
+EN = SIMPLE_EN.lstrip("\n")
+ES = SIMPLE_ES.lstrip("\n")
 
 
 def _lint(make_catalog: MakeCatalog, en: str = EN, es: str = ES, **files: str) -> list[Finding]:

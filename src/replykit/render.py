@@ -306,17 +306,17 @@ class CompiledText:
         env.loader.sources[name] = (text, self.filename)
         try:
             self.template = env.get_template(name)
-        except TemplateSecurityError as exc:
-            raise SecurityError(
-                f"{exc.message}; catalogue templates may only print values and use the replykit filters",
-                file=where.file,
-                line=where.position.text_line(exc.lineno or 1),
-                key=where.key,
-                locale=where.locale,
-            ) from None
         except jinja2.TemplateSyntaxError as exc:
-            raise TemplateError(
-                f"template syntax error: {exc.message}; check the {{{{ }}}} and {{% %}} tags",
+            if isinstance(exc, TemplateSecurityError):
+                error: type[TemplateError] = SecurityError
+                message = f"{exc.message}; catalogue templates may only print values and use the replykit filters"
+            else:
+                error, message = (
+                    TemplateError,
+                    f"template syntax error: {exc.message}; check the {{{{ }}}} and {{% %}} tags",
+                )
+            raise error(
+                message,
                 file=where.file,
                 line=where.position.text_line(exc.lineno or 1),
                 key=where.key,

@@ -316,14 +316,11 @@ def _block_chunk(chunk: list[tuple[int, Any]]) -> list[Block]:
 # -- files ---------------------------------------------------------------------------
 
 
-def read_rows(
-    path: Path, fmt: str | None = None, *, raw: bool = False
-) -> Iterator[Mapping[str, Any] | BaseException | str]:
+def read_rows(path: Path, fmt: str | None = None) -> Iterator[Mapping[str, Any] | BaseException]:
     """Rows of a JSON Lines or CSV file (by ``fmt`` or the extension).
 
     A JSON line that does not parse yields a ``ValueError`` in its place, so it
-    becomes that row's error instead of stopping the batch. With ``raw``, JSON
-    lines are passed on as text, to be parsed by whoever renders them.
+    becomes that row's error instead of stopping the batch.
     """
     kind = fmt or ("csv" if path.suffix.lower() == ".csv" else "jsonl")
     try:
@@ -336,9 +333,6 @@ def read_rows(
             return
         for number, line in enumerate(handle, start=1):
             if not line.strip():
-                continue
-            if raw:
-                yield line
                 continue
             try:
                 yield json.loads(line)
@@ -385,6 +379,3 @@ class AtomicWriter:
 
 def to_line(result: BatchResult) -> str:
     return json.dumps(result.to_dict(), ensure_ascii=False) + "\n"
-
-
-ProgressCallback = Callable[[int], None]

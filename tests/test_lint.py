@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 import replykit
@@ -197,6 +199,15 @@ def test_near_duplicate(make_catalog: MakeCatalog) -> None:
     assert "the same as 'customs.import_tax'" in finding.message
 
 
+def test_each_near_duplicate_is_reported_once_against_the_first(make_catalog: MakeCatalog) -> None:
+    long_text = "Parcels sent abroad may be subject to import duties or VAT, depending on local rules."
+    en = EN.replace("Duties may apply in {{ country }}.", long_text, 1)
+    copies = [en.replace("customs.import_tax:", f"customs.import_tax_{n}:") for n in range(1, 4)]
+    findings = [f for f in _lint(make_catalog, en="\n".join([en, *copies])) if f.code == "near-duplicate"]
+    assert sorted(f.key for f in findings) == ["customs.import_tax_1", "customs.import_tax_2", "customs.import_tax_3"]
+    assert all("the same as 'customs.import_tax' " in f.message for f in findings)
+
+
 def test_punctuation(make_catalog: MakeCatalog) -> None:
     en = EN.replace("Duties may apply in {{ country }}.\n", "Duties may  apply in {{ country }} (see below.   \n", 1)
     zh = "customs.import_tax:\n  title: 关税\n  chat: |\n    {{ greeting }}可能需要缴纳关税,请注意!\n"
@@ -311,3 +322,85 @@ def test_pre_commit_hook_runs_lint() -> None:
     (hook,) = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
     assert hook["id"] == "replykit-lint" and hook["entry"].startswith("replykit lint")
     assert hook["language"] == "python" and hook["pass_filenames"] is False
+
+
+# -- a large catalogue in several processes ----------------------------------------------
+
+
+@pytest.fixture
+def flawed_copy(tmp_path: Path) -> Path:
+    """The shipped catalogue with flaws in several groups, and a copy across groups."""
+    from replykit.library import shipped_catalogue
+
+    root = tmp_path / "flawed"
+    for name in ("templates", "locales", "replykit.yaml"):
+        source = shipped_catalogue() / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, root / name)
+    customs = root / "templates/en/customs.yaml"
+    text = customs.read_text(encoding="utf-8")
+    entry = yaml.safe_load(text)["customs.import_tax"]
+    with (root / "templates/en/pre_sale.yaml").open("a", encoding="utf-8") as handle:
+        handle.write(yaml.safe_dump({"pre_sale.copied": entry}, allow_unicode=True))  # a copy in another group
+    spanish = yaml.safe_load((root / "templates/es/customs.yaml").read_text(encoding="utf-8"))["customs.import_tax"]
+    with (root / "templates/es/customs.yaml").open("a", encoding="utf-8") as handle:
+        handle.write(yaml.safe_dump({"customs.only_in_spanish": spanish}, allow_unicode=True))
+    customs.write_text(text.replace("{{", "{{ undeclared_name }} {{", 1), encoding="utf-8")
+    (root / "templates/es/review_request.yaml").write_text("review_request.x: [unclosed\n", encoding="utf-8")
+    return root
+
+
+def test_linting_in_processes_finds_exactly_what_one_process_finds(
+    flawed_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import replykit.lint as lint_module
+
+    monkeypatch.setattr(lint_module, "PARALLEL_BYTES", 0)
+    library = replykit.load(flawed_copy)
+    assert len(lint_module._shards(library, 2)) == 2
+    in_processes = lint(library, jobs=2)
+    assert not library.catalogue._by_file  # the workers read the templates, not this process
+    in_one = lint(replykit.load(flawed_copy), jobs=1)
+    assert in_processes == in_one
+    codes = {f.code for f in in_one}
+    assert {"near-duplicate", "undeclared-variable", "yaml-syntax", "orphan-translation"} <= codes
+    copied = _only([f for f in in_one if f.locale == "en"], "near-duplicate")
+    assert copied.key == "pre_sale.copied" and copied.file == "templates/en/pre_sale.yaml"
+    assert "the same as 'customs.import_tax' (templates/en/customs.yaml)" in copied.message
+
+
+def test_shards_balance_groups_by_size(flawed_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import replykit.lint as lint_module
+
+    library = replykit.load(flawed_copy)
+    sizes = library.catalogue.group_sizes()
+    assert lint_module._shards(library, 2) == [list(sizes)]  # small: one process
+    monkeypatch.setattr(lint_module, "PARALLEL_BYTES", 0)
+    shards = lint_module._shards(library, 2)
+    assert sorted(g for shard in shards for g in shard) == sorted(sizes)
+    loads = [sum(sizes[g] for g in shard) for shard in shards]
+    assert max(loads) - min(loads) <= max(sizes.values())
+    assert len(lint_module._shards(library, 64)) == len(sizes)
+
+
+def test_a_limited_catalogue_reads_only_its_groups(flawed_copy: Path) -> None:
+    library = replykit.load(flawed_copy)
+    library.catalogue.limit_to(["customs"])
+    assert {key.split(".")[0] for key in library.keys()} == {"customs"}
+    assert library.catalogue.get("en", "pre_sale.copied") is None
+    with pytest.raises(RuntimeError, match="before any template file is read"):
+        library.catalogue.limit_to(["pre_sale"])
+
+
+def test_cli_lint_jobs(flawed_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import replykit.lint as lint_module
+
+    monkeypatch.setattr(lint_module, "PARALLEL_BYTES", 0)
+    runs = [
+        CliRunner().invoke(main, ["lint", "--catalog", str(flawed_copy), "--format", "json", *jobs])
+        for jobs in ([], ["--jobs", "1"], ["--jobs", "3"])
+    ]
+    assert [r.exit_code for r in runs] == [1, 1, 1]
+    assert runs[0].stdout == runs[1].stdout == runs[2].stdout
+    assert {f["code"] for f in json.loads(runs[0].stdout)} >= {"yaml-syntax", "near-duplicate"}
+    bad = CliRunner().invoke(main, ["lint", "--catalog", str(flawed_copy), "--jobs", "0"])
+    assert bad.exit_code == 2 and "--jobs" in bad.output

@@ -91,6 +91,8 @@ class CatalogueSandbox(ImmutableSandboxedEnvironment):
         super().__init__(**options)
         self.limits = limits or Limits()
         self._budgets = threading.local()
+        #: Where compiled code is kept across runs (a ``render.CodeCache``), if anywhere.
+        self.code_cache: Any = None
 
     # -- compile time -----------------------------------------------------------------
 

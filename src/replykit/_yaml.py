@@ -49,15 +49,17 @@ class Position:
 class YamlFile:
     """A parsed YAML file: its data, and the position of every mapping entry.
 
-    Positions are worked out on first use (errors, lint, compiling a template),
-    so loading a catalogue costs no more than parsing it.
+    Positions are noted while the data is built; for a file with aliases they
+    are worked out on first use (errors, lint, compiling a template).
     """
 
-    def __init__(self, data: Any, text: str = "", display: str = "") -> None:
+    def __init__(
+        self, data: Any, text: str = "", display: str = "", positions: dict[Path_, Position] | None = None
+    ) -> None:
         self.data = data
         self.text = text
         self.display = display
-        self._positions: dict[Path_, Position] | None = None
+        self._positions = positions
 
     @property
     def positions(self) -> dict[Path_, Position]:
@@ -100,9 +102,18 @@ def read_yaml(path: Path, display: str) -> YamlFile:
 
 def parse_yaml(text: str, display: str) -> YamlFile:
     """Parse YAML text into plain data (the safe constructor: no objects, no tags)."""
+    may_alias = "*" in text and _MAY_HAVE_ALIASES.search(text) is not None
     loader = _Loader(text)
+    positions: dict[Path_, Position] | None = None
     try:
-        data = loader.get_single_data()
+        node = loader.get_single_node()
+        if node is None:
+            data = None
+        elif may_alias:  # aliases share nodes: let PyYAML build (and share) them
+            data = loader.construct_document(node)
+        else:
+            positions = {}
+            data = _build(loader, node, (), positions, 0)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "invalid YAML"
@@ -123,9 +134,42 @@ def parse_yaml(text: str, display: str) -> YamlFile:
         raise YamlError(f"YAML nested too deeply (limit {MAX_DEPTH} levels)", file=display) from None
     finally:
         loader.dispose()
-    if _MAY_HAVE_ALIASES.search(text):  # only aliases can make data bigger than its text
+    if may_alias:  # only aliases can make data bigger than its text
         check_size(data, display)
-    return YamlFile(data, text, display)
+    return YamlFile(data, text, display, positions)
+
+
+_STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+
+
+def _build(loader: Any, node: yaml.Node, path: Path_ | None, positions: dict[Path_, Position], depth: int) -> Any:
+    """Plain data from a node tree without aliases, noting the line of each mapping entry
+    four levels deep (key, field, part, name) on the way.
+
+    Strings, mappings and lists (nearly all of a catalogue) are built here, in one
+    pass; anything else (numbers, dates, merge keys, deep nesting) goes to PyYAML's safe
+    constructor.
+    """
+    if depth > 16:  # deeper than any catalogue entry: PyYAML builds it without recursing
+        return loader.construct_document(node)
+    tag = node.tag
+    if tag == _STR and isinstance(node, yaml.ScalarNode):
+        return node.value
+    if tag == _SEQ and isinstance(node, yaml.SequenceNode):
+        return [_build(loader, item, None, positions, depth + 1) for item in node.value]
+    if tag == _MAP and isinstance(node, yaml.MappingNode) and all(k.tag == _STR for k, _ in node.value):
+        out = {}
+        for key_node, value_node in node.value:
+            child = None
+            if path is not None and len(path) < 4:
+                child = (*path, key_node.value)
+                scalar = isinstance(value_node, yaml.ScalarNode)
+                # A text starts where its value does; a mapping or list is found at its key.
+                start = value_node.start_mark if scalar else key_node.start_mark
+                positions.setdefault(child, Position(start.line + 1, scalar and value_node.style in ("|", ">")))
+            out[key_node.value] = _build(loader, value_node, child, positions, depth + 1)
+        return out
+    return loader.construct_object(node, deep=True)
 
 
 _MAY_HAVE_ALIASES = re.compile(r"(?:^|[\s,\[{:-])\*[^\s,\[\]{}]")

@@ -13,7 +13,7 @@ import hashlib
 import logging
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -157,6 +157,7 @@ class Catalogue:
         #: (language, key) -> the problem that made a key unusable
         self._broken_keys: dict[tuple[str, str], CatalogueError] = {}
         self._lock = threading.RLock()
+        self._only_groups: frozenset[str] | None = None
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -211,6 +212,21 @@ class Catalogue:
         for by_key in self.templates.values():
             yield from by_key.values()
 
+    def group_sizes(self) -> dict[str, int]:
+        """Each template group and the bytes of its files over all languages (nothing is parsed)."""
+        sizes: dict[str, int] = {}
+        for folder in self._folders.values():
+            for path in (*folder.glob("*.yaml"), *folder.glob("*.yml")):
+                sizes[path.stem] = sizes.get(path.stem, 0) + path.stat().st_size
+        return dict(sorted(sizes.items()))
+
+    def limit_to(self, groups: Iterable[str]) -> None:
+        """Read only these groups' files from now on (lint shares a catalogue out this way)."""
+        with self._lock:
+            if self._by_file:
+                raise RuntimeError("limit_to() must come before any template file is read")
+            self._only_groups = frozenset(groups)
+
     def _paths(self, language: str, group: str) -> list[Path]:
         folder = self._folders[language]
         return [p for p in (folder / f"{group}.yaml", folder / f"{group}.yml") if p.is_file()]
@@ -220,7 +236,7 @@ class Catalogue:
             if (language, group) in self._by_file:
                 return
             by_key: dict[str, Template] = {}
-            if language in self._folders:
+            if language in self._folders and (self._only_groups is None or group in self._only_groups):
                 for path in self._paths(language, group):
                     self._read_file(language, path, by_key)
             self._by_file[(language, group)] = by_key

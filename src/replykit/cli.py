@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -256,14 +257,25 @@ def hints_from(hint: str | None, country: str | None) -> dict[str, str]:
 @click.option("--select", help="Only these codes (comma-separated).")
 @click.option("--ignore", help="Skip these codes (comma-separated).")
 @click.option("--warnings-as-errors", "strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Processes for a large catalogue.  [default: the number of cores]",
+)
 @format_option("text", "json", "github")
 @catalog_option
-def lint(select: str | None, ignore: str | None, strict: bool, fmt: str, catalog: Path | None) -> None:
+def lint(
+    select: str | None, ignore: str | None, strict: bool, jobs: int | None, fmt: str, catalog: Path | None
+) -> None:
     """Check the whole catalogue: every template renders in every locale, and more."""
+    from .lint import fewer_collections
     from .lint import lint as run_lint
 
+    if jobs is None:
+        jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     try:
-        findings = run_lint(_library(catalog), select=_codes(select), ignore=_codes(ignore))
+        with fewer_collections():
+            findings = run_lint(_library(catalog), select=_codes(select), ignore=_codes(ignore), jobs=jobs)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--select/--ignore") from None
     errors = sum(f.severity == "error" for f in findings)

@@ -7,12 +7,14 @@ here prints; the CLI formats the findings.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import cached_property, partial
 from pathlib import Path
@@ -24,7 +26,7 @@ from jinja2 import meta
 from .catalog import Template, TextField
 from .errors import CatalogueError, ReplykitError
 from .library import Library
-from .render import bytecode_cache, make_environment
+from .render import Reply, bytecode_cache, make_environment
 
 #: Every code and its default severity.
 CODES: dict[str, str] = {
@@ -97,7 +99,8 @@ class Analyses:
     def __init__(self, env: jinja2.Environment) -> None:
         self.env = env
         self.cache: dict[str, Any] = {}
-        self.changed = False
+        #: Entries worked out in this run (a lint worker hands them back).
+        self.added: dict[str, Any] = {}
         self.path: Path | None = None
         folder = getattr(bytecode_cache(), "directory", None)
         if folder:
@@ -116,13 +119,16 @@ class Analyses:
                 found = {"error": None, "names": sorted(meta.find_undeclared_variables(tree))}
             except jinja2.TemplateSyntaxError as exc:
                 found = {"error": [exc.lineno or 1, exc.message or "syntax error"], "names": []}
-            self.cache[key] = found
-            self.changed = True
+            self.cache[key] = self.added[key] = found
         error = found.get("error")
         return Analysis((int(error[0]), str(error[1])) if error else None, frozenset(found["names"]))
 
+    def add(self, entries: dict[str, Any]) -> None:
+        self.cache.update(entries)
+        self.added.update(entries)
+
     def save(self) -> None:
-        if not (self.changed and self.path):
+        if not (self.added and self.path):
             return
         try:
             fd, name = tempfile.mkstemp(dir=self.path.parent, prefix=".replykit-lint-")
@@ -136,11 +142,26 @@ class Analyses:
 class Context:
     """What the checks share: the library, the sandbox, and per-text helpers."""
 
-    def __init__(self, library: Library) -> None:
+    def __init__(self, library: Library, analyses: Analyses | None = None) -> None:
         self.library = library
         self.catalogue = library.catalogue
         self.source = library.source_language
-        self.analyses = Analyses(make_environment())
+        self.analyses = analyses or Analyses(make_environment())
+        self._replies: dict[tuple[str, str, str], Reply | ReplykitError] = {}
+
+    def render(self, key: str, locale: str, channel: str) -> Reply:
+        """``key`` rendered with its declared examples; kept, as more than one check reads it."""
+        found = self._replies.get((key, locale, channel))
+        if found is None:
+            try:
+                examples = self.library.examples(key, locale)
+                found = self.library.render(key, locale=locale, channel=channel, strict=True, **examples)
+            except ReplykitError as exc:
+                found = exc
+            self._replies[(key, locale, channel)] = found
+        if isinstance(found, ReplykitError):
+            raise found
+        return found
 
     @cached_property
     def source_templates(self) -> dict[str, Template]:
@@ -243,13 +264,9 @@ def check_rendering(ctx: Context) -> Iterator[Finding]:
         except ReplykitError:
             continue
         for locale in locales:
-            try:
-                examples = ctx.library.examples(key, locale)
-            except ReplykitError:
-                continue
             for channel in channels:
                 try:
-                    ctx.library.render(key, locale=locale, channel=channel, strict=True, **examples)
+                    ctx.render(key, locale, channel)
                 except CatalogueError:
                     continue  # reported by check_loading
                 except ReplykitError as exc:
@@ -416,10 +433,7 @@ def check_length(ctx: Context) -> Iterator[Finding]:
                 limit = plan.settings.limits.get(channel)
                 if not limit:
                     continue
-                examples = ctx.library.examples(template.key, template.language)
-                reply = ctx.library.render(
-                    template.key, locale=template.language, channel=channel, strict=True, **examples
-                )
+                reply = ctx.render(template.key, template.language, channel)
             except ReplykitError:
                 continue  # reported by the render check
             size = sms_segments(reply.body) if channel == "sms" else len(reply.body)
@@ -480,42 +494,65 @@ def check_review_policy(ctx: Context) -> Iterator[Finding]:
                     )  # fmt: skip
 
 
-def check_near_duplicates(ctx: Context) -> Iterator[Finding]:
-    """Two keys in one language whose email bodies (or chats) are almost the same.
+@dataclass(frozen=True)
+class Body:
+    """A key's email body (or chat) as the near-duplicate check compares it."""
 
-    Only pairs that share a run of words are compared (rapidfuzz), so a large
-    catalogue costs about as much as a small one per key.
+    language: str
+    file: str
+    line: int
+    key: str
+    text: str
+
+
+def bodies(ctx: Context) -> list[Body]:
+    return [
+        Body(t.language, t.file, t.line, t.key, text) for t in ctx.catalogue.iter_templates() if (text := _body_text(t))
+    ]
+
+
+def near_duplicates(found: Iterable[Body]) -> Iterator[Finding]:
+    """Keys in one language whose email bodies (or chats) are almost the same.
+
+    Each copy is reported once, against the first key (in file order) it copies,
+    so ten copies of one reply make nine findings, not forty-five. Only texts
+    that share a run of words are compared (rapidfuzz), so a large catalogue
+    costs about as much as a small one per key.
     """
     from rapidfuzz import fuzz
 
-    for by_key in ctx.catalogue.templates.values():
-        templates = [t for t in by_key.values() if _body_text(t)]
-        texts = [_body_text(t) for t in templates]
-        for i, j in _candidate_pairs(texts):
-            score = fuzz.ratio(texts[i], texts[j], score_cutoff=92)
-            if score:
-                first, other = templates[i], templates[j]
-                yield ctx.finding(
-                    "near-duplicate", other,
-                    f"{score:.0f}% the same as '{first.key}' ({first.file}); merge them or make the difference clear",
-                )  # fmt: skip
+    by_language: dict[str, list[Body]] = {}
+    for body in sorted(found, key=lambda b: (b.language, b.file, b.line)):
+        by_language.setdefault(body.language, []).append(body)
+    for group in by_language.values():
+        texts = [b.text for b in group]
+        for later, earlier in _earlier_candidates(texts).items():
+            for i in earlier:
+                score = fuzz.ratio(texts[i], texts[later], score_cutoff=92)
+                if score:
+                    first, copy = group[i], group[later]
+                    yield Finding(
+                        copy.file, copy.line, "near-duplicate", CODES["near-duplicate"], copy.key, copy.language,
+                        f"{score:.0f}% the same as '{first.key}' ({first.file}); merge them or make the difference clear",
+                    )  # fmt: skip
+                    break
 
 
-def _candidate_pairs(texts: Sequence[str], size: int = 6) -> list[tuple[int, int]]:
-    """Index pairs (i < j) whose texts share at least one run of ``size`` words."""
+def _earlier_candidates(texts: Sequence[str], size: int = 6) -> dict[int, list[int]]:
+    """For each text, the earlier texts (in order) that share a run of ``size`` words with it."""
     holders: dict[int, list[int]] = {}
     for index, text in enumerate(texts):
         words = text.split()
         runs = {hash(tuple(words[k : k + size])) for k in range(max(len(words) - size + 1, 1))}
         for run in runs:
             holders.setdefault(run, []).append(index)
-    pairs: set[tuple[int, int]] = set()
+    earlier: dict[int, set[int]] = {}
     for group in holders.values():
         if len(group) > BOILERPLATE_SHARE:  # a shared sign-off line says nothing about two texts
             continue
-        for a, i in enumerate(group):
-            pairs.update((i, j) for j in group[a + 1 :])
-    return sorted(pairs)
+        for a, j in enumerate(group[1:], start=1):
+            earlier.setdefault(j, set()).update(group[:a])
+    return {j: sorted(found) for j, found in sorted(earlier.items())}
 
 
 #: A run of words found in more texts than this is boilerplate, not a sign of duplication.
@@ -572,16 +609,17 @@ CHECKS: list[Check] = [
     check_shouting,
     check_length,
     check_review_policy,
-    check_near_duplicates,
     check_punctuation,
 ]
 
 
-def lint(library: Library, *, select: Sequence[str] = (), ignore: Sequence[str] = ()) -> list[Finding]:
+def lint(library: Library, *, select: Sequence[str] = (), ignore: Sequence[str] = (), jobs: int = 1) -> list[Finding]:
     """All findings for the catalogue, sorted by file and line.
 
     ``select`` keeps only these codes, ``ignore`` drops these; unknown codes raise
-    ``ValueError`` naming the close ones.
+    ``ValueError`` naming the close ones. ``jobs`` > 1 shares a large catalogue
+    out, by template group, to that many forked processes (where the platform
+    forks; call it so only from a single-threaded program, as the CLI does).
     """
     for code in (*select, *ignore):
         if code not in CODES:
@@ -590,11 +628,92 @@ def lint(library: Library, *, select: Sequence[str] = (), ignore: Sequence[str] 
             close = [c for c, score, _ in process.extract(code, list(CODES), limit=2) if score >= 60]
             hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
             raise ValueError(f"unknown lint code {code!r}{hint} (codes: {', '.join(CODES)})")
-    ctx = Context(library)
-    findings = {finding for check in CHECKS for finding in check(ctx)}
-    ctx.analyses.save()
+    analyses = Analyses(make_environment())
+    shards = _shards(library, jobs)
+    if len(shards) > 1:
+        parts = _lint_in_processes(library, shards, analyses)
+    else:
+        parts = [_lint_part(Context(library, analyses))]
+    findings: set[Finding] = set()
+    found: list[Body] = []
+    for part_findings, part_bodies, part_analyses in parts:
+        findings.update(part_findings)
+        found += part_bodies
+        analyses.add(part_analyses)
+    findings.update(near_duplicates(found))
+    analyses.save()
     kept = [f for f in findings if (not select or f.code in select) and f.code not in ignore]
     return sorted(kept)
+
+
+#: Garbage-collector thresholds for a process that only lints (as mypy does for its
+#: builds): with the defaults, a large lint spends a third of its time in full
+#: collections walking the parsed catalogue and compiled templates again and again.
+FEWER_COLLECTIONS = (100_000, 50, 50)
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Collect cyclic garbage rarely while linting; for programs that own their process, like the CLI."""
+    before = gc.get_threshold()
+    gc.set_threshold(*FEWER_COLLECTIONS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+#: Below this many bytes of templates, starting processes costs more than it saves.
+PARALLEL_BYTES = 512 * 1024
+
+Part = tuple[list[Finding], list[Body], dict[str, Any]]
+
+
+def _lint_part(ctx: Context) -> Part:
+    """Every check but the near-duplicate comparison, which needs all languages' bodies."""
+    findings = [finding for check in CHECKS for finding in check(ctx)]
+    return findings, bodies(ctx), ctx.analyses.added
+
+
+def _shards(library: Library, jobs: int) -> list[list[str]]:
+    """Template groups shared out into at most ``jobs`` lists of about equal bytes."""
+    import multiprocessing
+
+    sizes = library.catalogue.group_sizes()
+    if jobs < 2 or sum(sizes.values()) < PARALLEL_BYTES or "fork" not in multiprocessing.get_all_start_methods():
+        return [list(sizes)]
+    shards: list[list[str]] = [[] for _ in range(min(jobs, len(sizes)))]
+    loads = [0] * len(shards)
+    for group in sorted(sizes, key=lambda g: -sizes[g]):  # largest first, each to the lightest shard
+        lightest = loads.index(min(loads))
+        shards[lightest].append(group)
+        loads[lightest] += sizes[group]
+    return shards
+
+
+_shared: tuple[Library, Analyses] | None = None
+
+
+def _lint_in_processes(library: Library, shards: list[list[str]], analyses: Analyses) -> list[Part]:
+    import multiprocessing
+
+    global _shared  # noqa: PLW0603 - what the forked workers inherit
+    _shared = (library, analyses)
+    try:
+        with multiprocessing.get_context("fork").Pool(len(shards)) as pool:
+            return pool.map(_lint_shard, shards, chunksize=1)
+    finally:
+        _shared = None
+
+
+def _lint_shard(groups: list[str]) -> Part:
+    """In a worker: lint only ``groups``, with a library of its own reading only their files."""
+    assert _shared is not None
+    library, analyses = _shared
+    gc.set_threshold(*FEWER_COLLECTIONS)  # the worker process is lint's own
+    shard = Library(library.path, limits=library.limits)
+    shard.catalogue.limit_to(groups)
+    return _lint_part(Context(shard, analyses))
 
 
 def errors(findings: Iterable[Finding]) -> list[Finding]:

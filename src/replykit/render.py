@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import marshal
 import os
 import re
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from types import TracebackType
+from types import CodeType, TracebackType
 from typing import Any
 
 import jinja2
 from jinja2 import pass_context
+from jinja2.bccache import bc_magic
 from jinja2.exceptions import SecurityError as JinjaSecurityError
 from jinja2.runtime import Context
 
@@ -192,38 +195,66 @@ FILTERS: dict[str, Callable[..., Any]] = {
 }
 
 
-class _TextLoader(jinja2.BaseLoader):
-    """Serves catalogue texts by name, so Jinja's bytecode cache can skip recompiling them."""
+class CodeCache:
+    """Compiled template code kept across runs: one small file per text.
 
-    def __init__(self) -> None:
-        self.sources: dict[str, tuple[str, str]] = {}
+    Compiling a text costs 50-120 renders. The file name is a hash of everything
+    the code depends on (text, file label, escaping, sandbox policy) and each
+    file starts with Jinja's bytecode magic (Jinja and Python versions), so a
+    stale file is never used. Files are written atomically; an unreadable or
+    damaged file only means compiling again.
+    """
 
-    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
-        source, filename = self.sources[template]
-        return source, filename, lambda: True
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+
+    def path(self, key: str) -> str:
+        return os.path.join(self.directory, f"__replykit_{SANDBOX_POLICY}_{key}.cache")
+
+    def load(self, key: str) -> CodeType | None:
+        try:
+            with open(self.path(key), "rb") as handle:
+                data = handle.read()
+        except OSError:
+            return None
+        if not data.startswith(bc_magic):
+            return None
+        try:
+            code = marshal.loads(data[len(bc_magic) :])
+        except (EOFError, ValueError, TypeError):
+            return None
+        return code if isinstance(code, CodeType) else None
+
+    def store(self, key: str, code: CodeType) -> None:
+        try:
+            fd, name = tempfile.mkstemp(dir=self.directory, prefix=".replykit-")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(bc_magic + marshal.dumps(code))
+            os.replace(name, self.path(key))
+        except OSError:  # a cache that cannot be written is only slower
+            pass
 
 
-def bytecode_cache() -> jinja2.BytecodeCache | None:
-    """Compiled templates kept across runs (Jinja's own cache; compiling costs 50-120 renders).
+def bytecode_cache() -> CodeCache | None:
+    """The cache of compiled templates, or None when it is turned off or unusable.
 
     ``REPLYKIT_CACHE=off`` turns it off; ``REPLYKIT_CACHE=/some/dir`` moves it. By
-    default it lives in a private per-user folder in the temporary directory.
+    default it is Jinja's private per-user folder in the temporary directory.
     """
     setting = os.environ.get("REPLYKIT_CACHE", "")
     if setting.lower() in ("off", "0", "no", "false"):
         return None
-    try:
-        # The pattern names the sandbox policy: code compiled under an older one is not reused.
-        return jinja2.FileSystemBytecodeCache(setting or None, pattern=f"__replykit_{SANDBOX_POLICY}_%s.cache")
+    try:  # Jinja's own choice and checks of a safe per-user folder
+        return CodeCache(jinja2.FileSystemBytecodeCache(setting or None).directory)
     except (OSError, RuntimeError):  # no usable cache folder: compile every time
         return None
 
 
 def make_environment(
-    cache: jinja2.BytecodeCache | None = None, *, limits: Limits | None = None, autoescape: bool = False
+    cache: CodeCache | None = None, *, limits: Limits | None = None, autoescape: bool = False
 ) -> CatalogueSandbox:
     """The environment a library's templates compile in (``autoescape`` for HTML texts)."""
-    return make_sandbox(
+    env = make_sandbox(
         FILTERS,
         limits=limits,
         autoescape=autoescape,
@@ -233,9 +264,9 @@ def make_environment(
         keep_trailing_newline=False,
         auto_reload=False,
         cache_size=0,
-        loader=_TextLoader(),
-        bytecode_cache=cache,
     )
+    env.code_cache = cache
+    return env
 
 
 # -- compiled texts --------------------------------------------------------------------
@@ -290,22 +321,35 @@ def simple_parts(text: str) -> list[str | tuple[str, ...]] | None:
     return parts
 
 
+def _compile(env: CatalogueSandbox, text: str, filename: str) -> jinja2.Template:
+    """``text`` compiled in ``env``, through its code cache when it has one."""
+    cache: CodeCache | None = env.code_cache
+    key = ""
+    code = None
+    if cache is not None:
+        stamp = f"{jinja2.__version__}\0{bool(env.autoescape)}\0{filename}\0{text}"
+        key = hashlib.sha256(stamp.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+        code = cache.load(key)
+    if code is None:
+        code = env.compile(text, filename, filename)
+        if cache is not None:
+            cache.store(key, code)
+    return env.template_class.from_code(env, code, env.make_globals(None))
+
+
 class CompiledText:
     """One compiled piece of template text, and which costly provided names it reads."""
 
     __slots__ = ("filename", "names", "simple", "template", "where")
 
-    def __init__(self, env: jinja2.Environment, text: str, where: Where, label: str) -> None:
+    def __init__(self, env: CatalogueSandbox, text: str, where: Where, label: str) -> None:
         self.where = where
         self.filename = f"{where.file}#{label}"
         self.simple = simple_parts(text)
         # Greeting and sign-off are rendered only for texts that mention them.
         self.names = frozenset(_PROVIDED_LAZILY.findall(text))
-        name = f"{self.filename}@{hashlib.sha256(text.encode()).hexdigest()[:20]}"
-        assert isinstance(env.loader, _TextLoader)
-        env.loader.sources[name] = (text, self.filename)
         try:
-            self.template = env.get_template(name)
+            self.template = _compile(env, text, self.filename)
         except jinja2.TemplateSyntaxError as exc:
             if isinstance(exc, TemplateSecurityError):
                 error: type[TemplateError] = SecurityError

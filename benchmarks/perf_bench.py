@@ -9,7 +9,7 @@ measured in the same run.
 - load: loading a 1,000-key x 3-language catalogue vs parsing its YAML with libyaml.
 - cli: ``replykit render KEY --example`` wall time vs a minimal click script that
   imports jinja2, babel and yaml and renders one template.
-- lint: a 1,000-key x 3-language catalogue (goal: under 5 s).
+- lint: ``replykit lint`` of a 1,000-key x 3-language catalogue (goal: under 5 s).
 """
 
 from __future__ import annotations
@@ -160,29 +160,32 @@ def bench_cli() -> None:
         script = Path(tmp) / "minimal.py"
         script.write_text(MINIMAL_CLICK, encoding="utf-8")
 
-        ours_cmd = ["replykit", "render", "customs.import_tax", "--locale", "es-MX", "--example"]
         base_cmd = [sys.executable, str(script), "Ana"]
-        runs: dict[str, list[float]] = {"ours": [], "base": []}
+        commands = {
+            key: ["replykit", "render", key, "--locale", "es-MX", "--example"]
+            for key in ("customs.import_tax", KEY)  # the second formats money, as the baseline does
+        }
+        runs: dict[str, list[float]] = {name: [] for name in (*commands, "base")}
         for _ in range(15):  # interleaved; the fastest run of each is the least disturbed
-            for name, command in (("ours", ours_cmd), ("base", base_cmd)):
+            for name, command in (*commands.items(), ("base", base_cmd)):
                 start = time.perf_counter()
                 subprocess.run(command, check=True, capture_output=True)
                 runs[name].append(time.perf_counter() - start)
-        ours, base = min(runs["ours"]), min(runs["base"])
-    print(
-        f"cli: replykit render --example {ours * 1000:.0f} ms, minimal click script {base * 1000:.0f} ms -> {ours / base:.2f}x (goal <= 1.3x)"
-    )
+    base = min(runs["base"])
+    for key in commands:
+        ours = min(runs[key])
+        print(
+            f"cli: replykit render {key} --example {ours * 1000:.0f} ms, minimal click script "
+            f"{base * 1000:.0f} ms -> {ours / base:.2f}x (goal <= 1.3x)"
+        )
 
 
 def bench_lint(big: Path) -> None:
-    from replykit.lint import lint
+    from lint_bench import bench_large
 
-    times = []
-    for _ in range(2):
-        start = time.perf_counter()
-        lint(replykit.load(big))
-        times.append(time.perf_counter() - start)
-    print(f"lint: 1,000 keys x 3 first run {times[0]:.1f} s, then {times[1]:.1f} s (goal < 5 s)")
+    with tempfile.TemporaryDirectory() as cache:
+        os.environ["REPLYKIT_CACHE"] = cache  # starts empty: the first run compiles every text
+        bench_large(big)
 
 
 def main() -> None:

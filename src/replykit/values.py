@@ -64,9 +64,7 @@ class Formatter:
         self.settings = settings
         self.currency = currency
         self.clock = clock
-        # Small whole numbers (counts, days) print as plain digits in every locale
-        # with Latin digits; checking that once saves a Babel call per number.
-        self._plain_digits = format_decimal(123, locale=locale) == "123"
+        self._plain_digits: bool | None = None  # worked out on first use: a fallback may never format
         self._plural: dict[int, str] = {}
 
     def _grouping(self, value: Decimal | float) -> bool:
@@ -84,8 +82,13 @@ class Formatter:
         )
 
     def number(self, value: Decimal | float, fmt: str | None = None) -> str:
-        if fmt is None and self._plain_digits and type(value) is int and 0 <= value < 1000:
-            return str(value)
+        if fmt is None and type(value) is int and 0 <= value < 1000:
+            if self._plain_digits is None:
+                # Small whole numbers (counts, days) print as plain digits in every locale
+                # with Latin digits; checking that once saves a Babel call per number.
+                self._plain_digits = format_decimal(123, locale=self.locale) == "123"
+            if self._plain_digits:
+                return str(value)
         return format_decimal(value, format=fmt, locale=self.locale, group_separator=self._grouping(value))
 
     def percent(self, fraction: Decimal | float, fmt: str | None = None) -> str:

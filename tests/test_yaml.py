@@ -57,7 +57,16 @@ def test_dates_and_numbers_keep_their_types() -> None:
     assert data["e"] == dt.date(2026, 11, 24) and data["a"] == 1 and data["f"] == "007" and data["c"] is True
 
 
-@pytest.mark.parametrize("path", sorted(shipped_catalogue().glob("**/*.yaml")), ids=lambda p: p.name)
+SHIPPED_FILES = sorted(
+    [
+        shipped_catalogue() / "replykit.yaml",
+        *shipped_catalogue().glob("templates/*/*.yaml"),
+        *shipped_catalogue().glob("locales/*.yaml"),
+    ]
+)
+
+
+@pytest.mark.parametrize("path", SHIPPED_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_shipped_files_have_the_same_lines_both_ways(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     doc = parse_yaml(text, path.name)

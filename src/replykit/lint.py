@@ -647,7 +647,7 @@ def lint(library: Library, *, select: Sequence[str] = (), ignore: Sequence[str] 
 
 
 #: Garbage-collector thresholds for a process that only lints (as mypy does for its
-#: builds): with the defaults, a large lint spends a third of its time in full
+#: builds): with the defaults, a large lint spends about a quarter of its time in full
 #: collections walking the parsed catalogue and compiled templates again and again.
 FEWER_COLLECTIONS = (100_000, 50, 50)
 

@@ -197,6 +197,18 @@ def test_html_email_escapes_values_and_text_does_not(make_catalog: MakeCatalog) 
     assert reply.to_dict()["html"] == reply.html
 
 
+def test_html_email_escapes_names_printed_directly(make_catalog: MakeCatalog) -> None:
+    email = {
+        "subject": "Hello",
+        "body": "Hi {{ customer.first_name }} from {{ shop }}",
+        "html": "<p>Hi {{ customer.first_name }} from {{ shop }}</p>",
+    }
+    lib = _catalog(make_catalog, "hi", email=email)
+    reply = lib.render(KEY, customer={"first_name": "<script>x</script>"}, country="x", shop="A&B")
+    assert reply.body == "Hi <script>x</script> from A&B"
+    assert reply.html == "<p>Hi &lt;script&gt;x&lt;/script&gt; from A&amp;B</p>"
+
+
 def _write(root: Path, rel: str, data: bytes) -> None:
     path = root / rel
     path.parent.mkdir(parents=True, exist_ok=True)

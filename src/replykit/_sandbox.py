@@ -15,6 +15,7 @@ run time. Catalogue templates need far less than Jinja offers, so on top of it:
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -212,13 +213,10 @@ def make_sandbox(
 def _bounded(env: CatalogueSandbox, function: Callable[..., Any]) -> Callable[..., Any]:
     """``function`` with its result checked against the size limits."""
 
+    @functools.wraps(function)  # also carries Jinja's pass_context marker
     def bounded(*args: Any, **kwargs: Any) -> Any:
         return env.sized(function(*args, **kwargs))
 
-    for marker in ("jinja_pass_arg",):
-        if hasattr(function, marker):
-            setattr(bounded, marker, getattr(function, marker))
-    bounded.__name__ = getattr(function, "__name__", "filter")
     return bounded
 
 

@@ -26,6 +26,8 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 500_000
+#: Positions are kept for mapping entries this deep: key, field, part, name.
+POSITION_DEPTH = 4
 
 Path_ = tuple[str, ...]
 
@@ -161,12 +163,9 @@ def _build(loader: Any, node: yaml.Node, path: Path_ | None, positions: dict[Pat
         out = {}
         for key_node, value_node in node.value:
             child = None
-            if path is not None and len(path) < 4:
+            if path is not None and len(path) < POSITION_DEPTH:
                 child = (*path, key_node.value)
-                scalar = isinstance(value_node, yaml.ScalarNode)
-                # A text starts where its value does; a mapping or list is found at its key.
-                start = value_node.start_mark if scalar else key_node.start_mark
-                positions.setdefault(child, Position(start.line + 1, scalar and value_node.style in ("|", ">")))
+                positions.setdefault(child, _entry_position(key_node, value_node))
             out[key_node.value] = _build(loader, value_node, child, positions, depth + 1)
         return out
     return loader.construct_object(node, deep=True)
@@ -212,15 +211,19 @@ def _locate(text: str, display: str) -> dict[Path_, Position]:
     stack: list[tuple[yaml.Node, Path_]] = [(root, ())] if root is not None else []
     while stack:
         node, path = stack.pop()
-        if not isinstance(node, yaml.MappingNode) or len(path) >= 4:
+        if not isinstance(node, yaml.MappingNode) or len(path) >= POSITION_DEPTH:
             continue
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 continue
             child = (*path, key_node.value)
-            scalar = isinstance(value_node, yaml.ScalarNode)
-            # A text starts where its value does; a mapping or list is found at its key.
-            start = value_node.start_mark if scalar else key_node.start_mark
-            positions.setdefault(child, Position(start.line + 1, scalar and value_node.style in ("|", ">")))
+            positions.setdefault(child, _entry_position(key_node, value_node))
             stack.append((value_node, child))
     return positions
+
+
+def _entry_position(key_node: yaml.Node, value_node: yaml.Node) -> Position:
+    """A text starts where its value does; a mapping or list is found at its key."""
+    scalar = isinstance(value_node, yaml.ScalarNode)
+    start = value_node.start_mark if scalar else key_node.start_mark
+    return Position(start.line + 1, scalar and value_node.style in ("|", ">"))

@@ -216,7 +216,7 @@ class Catalogue:
         """Each template group and the bytes of its files over all languages (nothing is parsed)."""
         sizes: dict[str, int] = {}
         for folder in self._folders.values():
-            for path in (*folder.glob("*.yaml"), *folder.glob("*.yml")):
+            for path in _template_files(folder):
                 sizes[path.stem] = sizes.get(path.stem, 0) + path.stat().st_size
         return dict(sorted(sizes.items()))
 
@@ -262,12 +262,17 @@ class Catalogue:
     def _read_all(self) -> dict[str, dict[str, Template]]:
         templates: dict[str, dict[str, Template]] = {}
         for language, folder in self._folders.items():
-            groups = sorted({p.stem for p in folder.glob("*.yaml")} | {p.stem for p in folder.glob("*.yml")})
+            groups = sorted({p.stem for p in _template_files(folder)})
             by_language = templates.setdefault(language, {})
             for group in groups:
                 self._read_group(language, group)
                 by_language.update(self._by_file[(language, group)])
         return templates
+
+
+def _template_files(folder: Path) -> list[Path]:
+    """A language folder's group files (``customs.yaml``; ``.yml`` is read too)."""
+    return [*folder.glob("*.yaml"), *folder.glob("*.yml")]
 
 
 def load_catalogue(root: Path) -> Catalogue:

@@ -30,8 +30,6 @@ from typing import Any, Protocol, runtime_checkable
 from .errors import DetectionError, LocaleError
 from .locales import Tag, parse_tag
 
-METHODS = ("script", "model", "hint", "default")
-
 _LINKS = re.compile(r"https?://[!-~]+|www\.[!-~]+|[\w.+-]+@[\w-]+\.[\w.-]+", re.ASCII)
 _CODES = re.compile(
     r"[#@][A-Za-z0-9_-]+"  # order numbers, hashtags, handles
@@ -153,11 +151,15 @@ class LinguaDetector:
         lexicon = self._words.get(language, _MISSING)
         if lexicon is _MISSING:
             with self._lock:
-                frequencies = _word_frequencies(language)
-                lexicon = (
-                    {w: math.log(f + self.FLOOR) for w, f in frequencies.items()} if frequencies is not None else None
-                )
-                self._words[language] = lexicon
+                lexicon = self._words.get(language, _MISSING)
+                if lexicon is _MISSING:  # another thread may have built it meanwhile
+                    frequencies = _word_frequencies(language)
+                    lexicon = (
+                        {w: math.log(f + self.FLOOR) for w, f in frequencies.items()}
+                        if frequencies is not None
+                        else None
+                    )
+                    self._words[language] = lexicon
         return lexicon  # type: ignore[no-any-return]
 
     def _lingua(self, languages: Sequence[str]) -> Any:

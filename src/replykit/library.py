@@ -45,7 +45,7 @@ from .locales import (
     merge_settings,
     parse_tag,
 )
-from .render import FORMATTER, CompiledText, Reply, Where, bytecode_cache, make_environment
+from .render import FORMATTER, CompiledText, Reply, Where, code_cache, make_environment
 from .values import Customer, Formatter, coerce, to_plain
 
 if TYPE_CHECKING:
@@ -133,7 +133,7 @@ class Library:
         self._channel_texts: dict[tuple[Any, ...], tuple[tuple[CompiledText, ...], frozenset[str]]] = {}
         self._declarations: dict[str, tuple[dict[str, Variable], tuple[str, ...], tuple[str, ...]]] = {}
         self.limits = limits or Limits()
-        self._env = make_environment(bytecode_cache(), limits=self.limits)
+        self._env = make_environment(code_cache(), limits=self.limits)
         self._html_env: Any = None
         self._compiled: dict[tuple[Any, ...], CompiledText | TemplateError] = {}
         self._plans: dict[str | None, Plan] = {}
@@ -195,7 +195,7 @@ class Library:
 
     def variables(self, key: str) -> dict[str, Variable]:
         """The declared variables of ``key`` (the source language's declaration)."""
-        return dict(self._declaring_template(key).variables)
+        return dict(self._declaration(key)[0])
 
     def examples(self, key: str, locale: str | None = None) -> dict[str, Any]:
         """Example values of every variable, as JSON-compatible data.
@@ -483,7 +483,7 @@ class Library:
 
     def _html_environment(self) -> Any:
         if self._html_env is None:
-            self._html_env = make_environment(bytecode_cache(), limits=self.limits, autoescape=True)
+            self._html_env = make_environment(self._env.code_cache, limits=self.limits, autoescape=True)
         return self._html_env
 
     def _compile(self, template: Template, channel: str, part: str, convert: str | None) -> CompiledText:

@@ -26,7 +26,7 @@ from jinja2 import meta
 from .catalog import Template, TextField
 from .errors import CatalogueError, ReplykitError
 from .library import Library
-from .render import Reply, bytecode_cache, make_environment
+from .render import Reply, code_cache, make_environment
 
 #: Every code and its default severity.
 CODES: dict[str, str] = {
@@ -102,7 +102,7 @@ class Analyses:
         #: Entries worked out in this run (a lint worker hands them back).
         self.added: dict[str, Any] = {}
         self.path: Path | None = None
-        folder = getattr(bytecode_cache(), "directory", None)
+        folder = getattr(code_cache(), "directory", None)
         if folder:
             self.path = Path(folder) / f"replykit-lint-{jinja2.__version__}.json"
             try:

@@ -327,9 +327,7 @@ def _entries(library: Library, catalog: Catalog, display: str) -> dict[str, dict
 
 def _check_not_broken(library: Library, lang: str, key: str, by_field: Mapping[str, _Entry], display: str) -> None:
     """Refuse to import into a translation that does not load (its YAML must be fixed first)."""
-    problem = library.catalogue.broken_keys.get((lang, key)) or library.catalogue.broken_files.get(
-        (lang, key.split(".", 1)[0])
-    )
+    problem = library.catalogue.problem(lang, key)
     if problem is not None:
         line = next(iter(by_field.values())).line
         raise CatalogueError(
@@ -489,13 +487,7 @@ def new_language(root: str | Path, tag: str) -> list[Path]:
     )
     by_group: dict[str, list[Change]] = {}
     for key, source in sources.items():
-        english = _fields(source)
-        entry: dict[str, Value] = {"title": source.title, "untranslated": True}
-        email: dict[str, Value] = {n.split(".")[1]: english[n] for n in english if n.startswith("email.")}
-        if email:
-            entry["email"] = email
-        entry.update({n: english[n] for n in ("chat", "sms") if n in english})
-        by_group.setdefault(source.group, []).append(Change((key,), entry))
+        by_group.setdefault(source.group, []).append(Change((key,), _new_entry(source, {}, complete=False)))
     outputs = {
         folder / f"{group}.yaml": apply_changes(header, changes, f"templates/{name}/{group}.yaml")
         for group, changes in by_group.items()

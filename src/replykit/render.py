@@ -35,7 +35,7 @@ from .values import Duration, Formatter, Money, coerce
 #: template name, so a template cannot print or reach it.
 FORMATTER = "replykit:formatter"
 
-#: Changes whenever what the sandbox allows changes (see ``bytecode_cache``).
+#: Changes whenever what the sandbox allows changes (see ``code_cache``).
 SANDBOX_POLICY = "s1"
 
 
@@ -235,7 +235,7 @@ class CodeCache:
             pass
 
 
-def bytecode_cache() -> CodeCache | None:
+def code_cache() -> CodeCache | None:
     """The cache of compiled templates, or None when it is turned off or unusable.
 
     ``REPLYKIT_CACHE=off`` turns it off; ``REPLYKIT_CACHE=/some/dir`` moves it. By
@@ -345,7 +345,8 @@ class CompiledText:
     def __init__(self, env: CatalogueSandbox, text: str, where: Where, label: str) -> None:
         self.where = where
         self.filename = f"{where.file}#{label}"
-        self.simple = simple_parts(text)
+        # Filled by hand only where no value needs escaping (HTML bodies go through Jinja).
+        self.simple = None if env.autoescape else simple_parts(text)
         # Greeting and sign-off are rendered only for texts that mention them.
         self.names = frozenset(_PROVIDED_LAZILY.findall(text))
         try:

@@ -118,6 +118,7 @@ class SearchIndex:
                     self.postings[term][doc] = (*best, posting[2] + 1)
         total = max(len(self.documents), 1)
         self.idf = {term: math.log(1 + total / len(docs)) for term, docs in self.postings.items()}
+        self.unknown_idf = max(self.idf.values(), default=1.0)  # a word no key uses weighs most
         self.vocabulary = list(self.postings)
         self.languages = len({language for _, language in self.documents})
         self.stopwords = {t for t, docs in self.postings.items() if len(docs) > max(STOPWORD_SHARE * total, 10)}
@@ -162,8 +163,7 @@ class SearchIndex:
         terms = [t for t in dict.fromkeys(tokens(query)) if t not in self.stopwords]
         if not terms:
             return []
-        unknown = max(self.idf.values(), default=1.0)
-        weights = {t: self.idf.get(t, unknown) for t in terms}
+        weights = {t: self.idf.get(t, self.unknown_idf) for t in terms}
         total = sum(weights.values())
         covered: dict[int, float] = {}
         breadth: dict[int, int] = {}

@@ -488,8 +488,8 @@ def _read_duration(value: Any, fmt: Formatter, language: str) -> Duration:
         low, high = value, None
     if unit not in DURATION_UNITS:
         raise InvalidValueError(f"unknown duration unit {unit!r}; use one of {', '.join(DURATION_UNITS)}")
-    lo = low if type(low) is int else int(_read_integer(low, fmt, language))
-    hi = high if high is None or type(high) is int else int(_read_integer(high, fmt, language))
+    lo = int(_read_integer(low, fmt, language))
+    hi = int(_read_integer(high, fmt, language)) if high is not None else None
     if hi is not None and hi < lo:
         raise InvalidValueError(f"duration min {lo} is greater than max {hi}")
     return Duration(lo, hi, unit, fmt)

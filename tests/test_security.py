@@ -57,6 +57,7 @@ SSTI_PAYLOADS = [
     "{% extends 'x' %}",
     "{% for c in ''.__class__.__mro__ %}{{ c }}{% endfor %}",
     "{% set x = country.__class__ %}{{ x }}",
+    "{% autoescape false %}{{ country }}{% endautoescape %}",
 ]
 
 SECRET = os.environ.get("HOME", "/root")
@@ -139,6 +140,19 @@ def test_resource_limits_stop_runaway_templates(make_catalog: MakeCatalog, templ
         lib.render(KEY, channel="chat", strict=True, **lib.examples(KEY))
 
 
+def test_the_loop_budget_covers_scoped_blocks_and_each_render_starts_afresh(make_catalog: MakeCatalog) -> None:
+    # A scoped block renders in a derived context; its loops still count against the render's budget.
+    nested = "{% for i in range(4) %}{% block b scoped %}{% for j in range(4) %}x{% endfor %}{% endblock %}{% endfor %}"
+    root = _catalog(make_catalog, nested).catalogue.root
+    with pytest.raises(replykit.SecurityError, match="more than 10 times"):
+        replykit.load(root, limits=replykit.Limits(max_iterations=10)).render(
+            KEY, channel="chat", strict=True, customer={"name": "A"}, country="x"
+        )
+    enough = replykit.load(root, limits=replykit.Limits(max_iterations=20))
+    for _ in range(3):  # 20 iterations per render: a render never inherits another's count
+        assert enough.render(KEY, channel="chat", customer={"name": "A"}, country="x").body == "x" * 16
+
+
 def test_limits_are_configurable(make_catalog: MakeCatalog) -> None:
     template = "{% for i in range(10) %}{{ i }}{% endfor %}"
     root = _catalog(make_catalog, template).catalogue.root
@@ -195,6 +209,14 @@ def test_html_email_escapes_values_and_text_does_not(make_catalog: MakeCatalog) 
     assert "&lt;i&gt;Ana&lt;/i&gt;" in reply.html
     assert "A&amp;B" in reply.html and "<br>" in reply.html
     assert reply.to_dict()["html"] == reply.html
+
+
+def test_html_email_cannot_turn_escaping_off(make_catalog: MakeCatalog) -> None:
+    email = {"subject": "Hello", "body": "Hi", "html": "<p>{% autoescape false %}{{ country }}{% endautoescape %}</p>"}
+    lib = _catalog(make_catalog, "hi", email=email)
+    with pytest.raises(replykit.SecurityError, match=r"\{% autoescape %\} is not allowed") as info:
+        lib.render(KEY, strict=True, customer={"first_name": "Ana"}, country="<script>x</script>")
+    assert info.value.line is not None
 
 
 def test_html_email_escapes_names_printed_directly(make_catalog: MakeCatalog) -> None:

@@ -6,8 +6,9 @@ run time. Catalogue templates need far less than Jinja offers, so on top of it:
 * a static check when a template is compiled refuses what no reply needs and
   every template-injection payload uses: names such as ``self``, ``config`` or
   ``cycler``, attributes that start with ``_``, ``format`` / ``format_map``,
-  method calls outside a short list, the ``attr`` filter and its kin, and
-  ``include`` / ``import`` / ``extends``; the error names the line;
+  method calls outside a short list, the ``attr`` filter and its kin,
+  ``include`` / ``import`` / ``extends``, and ``autoescape`` (an HTML text
+  escapes every value, always); the error names the line;
 * resource limits (:class:`Limits`) bound loops, ``range``, string and number
   growth and the size of every value and of the output, so no template can burn
   CPU or memory; recursion ends at Python's recursion limit.
@@ -16,7 +17,6 @@ run time. Catalogue templates need far less than Jinja offers, so on top of it:
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -69,7 +69,15 @@ ALLOWED_FILTERS = frozenset(
      "last", "join", "round", "abs", "int", "float", "string", "truncate", "e", "escape",
      "striptags", "wordcount", "urlencode", "sort", "unique", "reverse", "min", "max", "sum", "batch"}
 )  # fmt: skip
-_FORBIDDEN_TAGS = (nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)
+#: Tags refused, by the name a template writes them with.
+_FORBIDDEN_TAGS: dict[type[nodes.Node], str] = {
+    nodes.Extends: "extends",
+    nodes.Include: "include",
+    nodes.Import: "import",
+    nodes.FromImport: "from ... import",
+    nodes.ScopedEvalContextModifier: "autoescape",
+    nodes.EvalContextModifier: "autoescape",
+}
 
 
 class TemplateSecurityError(jinja2.TemplateSyntaxError):
@@ -77,7 +85,7 @@ class TemplateSecurityError(jinja2.TemplateSyntaxError):
 
 
 class _Budget:
-    """Loop iterations left in the current render (one per thread)."""
+    """Loop iterations left in one render."""
 
     def __init__(self, limit: int) -> None:
         self.left = limit
@@ -91,7 +99,6 @@ class CatalogueSandbox(ImmutableSandboxedEnvironment):
     def __init__(self, limits: Limits | None = None, **options: Any) -> None:
         super().__init__(**options)
         self.limits = limits or Limits()
-        self._budgets = threading.local()
         #: Where compiled code is kept across runs (a ``render.CodeCache``), if anywhere.
         self.code_cache: Any = None
 
@@ -113,8 +120,8 @@ class CatalogueSandbox(ImmutableSandboxedEnvironment):
             return nodes.Call(nodes.Name("replykit_sized", "load"), [node], [], None, None)
 
         for node in list(tree.find_all(nodes.Node)):
-            if isinstance(node, _FORBIDDEN_TAGS):
-                refuse(node, f"{{% {type(node).__name__.lower()} %}}")
+            if type(node) in _FORBIDDEN_TAGS:
+                refuse(node, f"{{% {_FORBIDDEN_TAGS[type(node)]} %}}")
             elif isinstance(node, nodes.Name):
                 if node.name in FORBIDDEN_NAMES or node.name.startswith("_"):
                     refuse(node, f"the name {node.name!r}")
@@ -142,10 +149,6 @@ class CatalogueSandbox(ImmutableSandboxedEnvironment):
 
     # -- run time ---------------------------------------------------------------------
 
-    def begin(self) -> None:
-        """Start a render: a fresh loop budget for this thread."""
-        self._budgets.current = _Budget(self.limits.max_iterations)
-
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         limits = self.limits
         if operator == "%" and isinstance(left, str):
@@ -171,10 +174,16 @@ class CatalogueSandbox(ImmutableSandboxedEnvironment):
             raise JinjaSecurityError(f"a number of {value.bit_length():,} bits exceeds the limit")
         return value
 
-    def loop(self, iterable: Iterable[Any]) -> Iterator[Any]:
-        budget = getattr(self._budgets, "current", None)
+    @pass_context
+    def loop(self, context: Context, iterable: Iterable[Any]) -> Iterator[Any]:
+        """``iterable``, counted against the render's budget.
+
+        The budget lives on the render's evaluation context, which every context
+        of one render shares (scoped blocks included) and no other render sees.
+        """
+        budget = context.eval_ctx.__dict__.get("replykit_budget")
         if budget is None:
-            budget = self._budgets.current = _Budget(self.limits.max_iterations)
+            budget = context.eval_ctx.replykit_budget = _Budget(self.limits.max_iterations)  # type: ignore[attr-defined]
         for item in iterable:
             budget.left -= 1
             if budget.left < 0:

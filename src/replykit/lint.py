@@ -26,7 +26,7 @@ from jinja2 import meta
 from .catalog import Template, TextField
 from .errors import CatalogueError, ReplykitError
 from .library import Library
-from .render import Reply, code_cache, make_environment
+from .render import SANDBOX_POLICY, Reply, code_cache, make_environment
 
 #: Every code and its default severity.
 CODES: dict[str, str] = {
@@ -93,7 +93,8 @@ class Analyses:
     """Text analyses, kept across runs beside the compiled templates.
 
     Parsing every text is most of a lint's work and the texts rarely change;
-    the cache is JSON keyed by a hash of the text (and the Jinja version).
+    the cache is JSON keyed by a hash of the text, in a file named after the
+    Jinja version and the sandbox policy (what a parse refuses).
     """
 
     def __init__(self, env: jinja2.Environment) -> None:
@@ -104,7 +105,7 @@ class Analyses:
         self.path: Path | None = None
         folder = getattr(code_cache(), "directory", None)
         if folder:
-            self.path = Path(folder) / f"replykit-lint-{jinja2.__version__}.json"
+            self.path = Path(folder) / f"replykit-lint-{SANDBOX_POLICY}-{jinja2.__version__}.json"
             try:
                 self.cache = json.loads(self.path.read_text(encoding="utf-8"))
             except (OSError, ValueError):

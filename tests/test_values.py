@@ -199,3 +199,19 @@ def test_examples_are_plain_json_data(lib: replykit.Library) -> None:
     assert json.loads(json.dumps(examples)) == examples
     shipped = lib.examples("mid_sale.shipped")
     assert shipped["delivery_date"] == "2026-12-03"
+
+
+@pytest.mark.parametrize(
+    ("language", "first", "last", "full"),
+    [
+        ("zh", "小明", "张", "张小明"),  # a Chinese name: family name first, no space
+        ("zh", "明", "欧阳", "欧阳明"),
+        ("zh", "Ana", "Ruiz", "Ana Ruiz"),  # a Latin name keeps its own order in a Chinese reply
+        ("zh", "小明", "", "小明"),
+        ("en", "Ana", "", "Ana"),
+    ],
+)
+def test_full_name_follows_the_name_order_of_the_reply(language: str, first: str, last: str, full: str) -> None:
+    from replykit.values import Customer
+
+    assert Customer(first, last, "neutral", "", language).full_name == full

@@ -10,7 +10,6 @@ problem becomes a :class:`CatalogueError` with file, line, key and locale in
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -19,11 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from ._yaml import Position, YamlFile, read_yaml
-from .errors import CatalogueError, LocaleError
+from .errors import CatalogueError, LocaleError, log_warning
 from .locales import load_locale_file, parse_tag
 from .values import DURATION_UNITS, TYPES
-
-log = logging.getLogger("replykit")
 
 GROUPS = ("pre_sale", "mid_sale", "after_sale", "customs", "out_of_stock", "review_request")
 CHANNELS = ("email", "chat", "sms")
@@ -251,13 +248,13 @@ class Catalogue:
             exc.args = (exc._format(),)
             self._problems.append(exc)
             self._broken_files[(language, group)] = exc
-            log.warning("%s", exc)
+            log_warning("%s", exc)
             return
         self.files[display] = doc
         before = len(self._problems)
         _read_templates(doc, display, language, group, self.settings, by_key, self._problems, self._broken_keys)
         for problem in self._problems[before:]:
-            log.warning("%s", problem)
+            log_warning("%s", problem)
 
     def _read_all(self) -> dict[str, dict[str, Template]]:
         templates: dict[str, dict[str, Template]] = {}

@@ -138,3 +138,14 @@ class LocaleError(ReplykitError, ValueError):
 
 class DetectionError(ReplykitError):
     """Language detection could not run (for example, a backend is not installed)."""
+
+
+def log_warning(message: str, *args: object) -> None:
+    """Warn on the ``replykit`` logger.
+
+    ``logging`` is imported here, on first use: it is a tenth of the CLI's
+    start-up, and most runs never warn.
+    """
+    import logging
+
+    logging.getLogger("replykit").warning(message, *args)

@@ -9,7 +9,6 @@ translation is defective, recording the defect on the ``Reply``.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -35,6 +34,7 @@ from .errors import (
     TemplateError,
     UnknownGroupError,
     UnknownKeyError,
+    log_warning,
 )
 from .locales import (
     DEFAULT_CONVERSIONS,
@@ -53,7 +53,6 @@ if TYPE_CHECKING:
     from .detect import Detection, Detector
     from .search import SearchIndex, Suggestion
 
-log = logging.getLogger("replykit")
 
 ENV_VAR = "REPLYKIT_CATALOG"
 
@@ -408,7 +407,7 @@ class Library:
     def _defect(self, error: ReplykitError, strict: bool, defects: list[ReplykitError]) -> None:
         if strict:
             raise error
-        log.warning("falling back: %s", error)
+        log_warning("falling back: %s", error)
         defects.append(error)
 
     def _declaration(self, key: str) -> tuple[dict[str, Variable], tuple[str, ...], tuple[str, ...]]:

@@ -334,7 +334,10 @@ def _compile(env: CatalogueSandbox, text: str, filename: str) -> jinja2.Template
         code = env.compile(text, filename, filename)
         if cache is not None:
             cache.store(key, code)
-    return env.template_class.from_code(env, code, env.make_globals(None))
+    # A plain dict, not Jinja's ChainMap over the environment's globals: every
+    # render copies the globals, and a dict copies without Python-level calls
+    # (most of a one-line text's render). The sandbox's globals never change.
+    return env.template_class.from_code(env, code, dict(env.globals))
 
 
 class CompiledText:

@@ -136,6 +136,8 @@ def test_money_and_dates_match_babel(locale: str) -> None:
             locale="es_ES",
             group_separator=Decimal(str(amount["amount"])) >= 10000,
         )
+    if locale == "es-MX":  # CLDR currency spacing, which Babel does not apply either
+        expected = expected.replace("USD", "USD\xa0")
     assert expected in body
 
     shipped = LIB.examples("mid_sale.shipped", locale)

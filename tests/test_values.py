@@ -131,6 +131,25 @@ def test_duration_singular_and_single_values(values_lib: replykit.Library) -> No
     assert _fields(values_lib, "en-US", days="3-5")["days"] == "3–5 days"
 
 
+@pytest.mark.parametrize(
+    ("locale", "money", "shown"),
+    [
+        ("es-MX", {"amount": 12345.5, "currency": "USD"}, "USD\xa012,345.50"),  # a code is spaced from the digits
+        ("es-MX", {"amount": -12, "currency": "EUR"}, "-EUR\xa012.00"),
+        ("en-US", {"amount": 99, "currency": "CHF"}, "CHF\xa099.00"),
+        ("zh-CN", {"amount": 99, "currency": "CHF"}, "CHF\xa099.00"),
+        ("es-MX", {"amount": 12345.5, "currency": "MXN"}, "$12,345.50"),  # a sign is not
+        ("en-US", {"amount": 12.5, "currency": "EUR"}, "€12.50"),
+        ("zh-CN", {"amount": 1234.5, "currency": "USD"}, "US$1,234.50"),
+        ("es-ES", {"amount": 1234.5, "currency": "CHF"}, "1234,50\xa0CHF"),  # the pattern's own space stays single
+    ],
+)
+def test_money_follows_cldr_currency_spacing(
+    values_lib: replykit.Library, locale: str, money: dict[str, object], shown: str
+) -> None:
+    assert _fields(values_lib, locale, total=money)["total"] == shown
+
+
 def test_money_accepts_text_and_bare_numbers(values_lib: replykit.Library) -> None:
     assert _fields(values_lib, "en-US", total="12.50 EUR")["total"] == "€12.50"
     assert _fields(values_lib, "en-US", total="EUR 12.50")["total"] == "€12.50"

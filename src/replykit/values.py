@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from babel import Locale
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import format_currency, format_decimal, format_percent, get_currency_symbol
 
 from .errors import InvalidValueError
 from .locales import LocaleSettings
@@ -65,6 +66,7 @@ class Formatter:
         self.clock = clock
         self._plain_digits: bool | None = None  # worked out on first use: a fallback may never format
         self._plural: dict[int, str] = {}
+        self._symbols: dict[str, str] = {}
 
     def _grouping(self, value: Decimal | float) -> bool:
         # CLDR's minimumGroupingDigits (2 for Spanish: 1234,50 but 12.345,00);
@@ -72,13 +74,17 @@ class Formatter:
         return not (self.settings.minimum_grouping_digits >= 2 and abs(Decimal(value)) < 10_000)
 
     def money(self, amount: Decimal, currency: str, fmt: str | None = None) -> str:
-        return format_currency(
+        text = format_currency(
             amount,
             currency,
             format=fmt,
             locale=self.locale,
             group_separator=self._grouping(amount),
         )
+        symbol = self._symbols.get(currency)
+        if symbol is None:
+            symbol = self._symbols[currency] = get_currency_symbol(currency, self.locale)
+        return _currency_spacing(text, symbol if symbol in text else currency)
 
     def number(self, value: Decimal | float, fmt: str | None = None) -> str:
         if fmt is None and type(value) is int and 0 <= value < 1000:
@@ -179,6 +185,28 @@ class Formatter:
 
     def number_range(self, low: int, high: int) -> str:
         return f"{self.number(low)}–{self.number(high)}"
+
+
+def _currency_spacing(text: str, shown: str) -> str:
+    """CLDR's currency spacing, which Babel does not apply.
+
+    A currency written with a letter next to the digits takes a no-break space
+    (``USD 1,234.50``, ``CHF 12.00``); a sign such as ``$`` or ``€`` does not.
+    """
+    at = text.find(shown) if shown else -1
+    if at < 0:
+        return text
+    end = at + len(shown)
+    if end < len(text) and text[end].isdigit() and _spaced(shown[-1]):
+        return f"{text[:end]}\u00a0{text[end:]}"
+    if at > 0 and text[at - 1].isdigit() and _spaced(shown[0]):
+        return f"{text[:at]}\u00a0{text[at:]}"
+    return text
+
+
+def _spaced(char: str) -> bool:
+    # CLDR's currencyMatch [[:^S:]&[:^Z:]]: anything but a symbol or a space.
+    return unicodedata.category(char)[0] not in "SZ"
 
 
 # -- locale-bound values: print themselves the locale's way ---------------------------

@@ -12,7 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 import replykit
-from replykit.batch import AtomicWriter, BatchResult, expand
+from replykit._atomic import AtomicWriter
+from replykit.batch import BatchResult, expand
 from replykit.cli import main
 
 KEY = "review_request.request"
@@ -149,6 +150,23 @@ def test_cli_batch_usage_errors(tmp_path: Path, args: list[str], message: str) -
     assert result.exit_code == 2 and message in result.stderr
     missing = CliRunner().invoke(main, ["batch", str(tmp_path / "none.jsonl"), "--key", KEY])
     assert missing.exit_code == 2
+
+
+def test_cli_batch_output_gets_the_usual_permissions(tmp_path: Path, lib: replykit.Library) -> None:
+    source = tmp_path / "rows.jsonl"
+    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in _rows(lib, 3)) + "\n", encoding="utf-8")
+    kept = tmp_path / "kept.jsonl"
+    kept.write_text("old\n")
+    kept.chmod(0o640)
+    umask = os.umask(0o022)
+    try:
+        for out in (tmp_path / "new.jsonl", kept):
+            result = CliRunner().invoke(main, ["batch", str(source), "--key", KEY, "--out", str(out)])
+            assert result.exit_code == 0, result.output
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "new.jsonl").stat().st_mode & 0o777 == 0o644  # not a temporary file's private 0600
+    assert kept.stat().st_mode & 0o777 == 0o640 and kept.read_text().count("\n") == 3
 
 
 def test_atomic_writer_leaves_nothing_on_abort(tmp_path: Path) -> None:

@@ -12,8 +12,6 @@ replaced atomically, so a crash never leaves half a catalogue file behind.
 from __future__ import annotations
 
 import copy
-import os
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +19,7 @@ from typing import Any, TypeAlias
 
 import yaml
 
+from ._atomic import atomic_write
 from .errors import CatalogueError
 
 Value: TypeAlias = "str | bool | list[str] | dict[str, Value]"
@@ -71,39 +70,6 @@ def edit_file(path: Path, changes: Iterable[Change], *, display: str | None = No
         return False
     atomic_write(path, new.encode("utf-8"))
     return True
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, fsync it, then rename it over ``path``.
-
-    Readers see the old file or the new one, never a partial write; the file
-    keeps its permissions (a new file gets the usual ones, umask applied).
-    """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable (POSIX)
-        try:
-            dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        except OSError:
-            return
-        try:
-            os.fsync(dir_fd)
-        except OSError:
-            pass
-        finally:
-            os.close(dir_fd)
 
 
 def apply_changes(text: str, changes: Iterable[Change], display: str = "<yaml>") -> str:

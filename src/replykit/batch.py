@@ -12,12 +12,10 @@ from __future__ import annotations
 import csv
 import json
 import multiprocessing
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import CatalogueError, ReplykitError
 from .render import Reply
@@ -347,34 +345,6 @@ def count_rows(path: Path, fmt: str | None = None) -> int | None:
         return None  # quoted fields may span lines
     with path.open("rb") as handle:
         return sum(1 for line in handle if line.strip())
-
-
-class AtomicWriter:
-    """Lines go to a temporary file beside ``path``; it replaces ``path`` only on success.
-
-    An interrupted run therefore never leaves a truncated line or a half-written
-    file where the output should be.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        folder = path.parent if str(path.parent) else Path(".")
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-        self.temporary = Path(name)
-        self.handle: IO[str] = open(fd, "w", encoding="utf-8", newline="\n")  # noqa: SIM115 - closed by commit/abort
-
-    def write(self, line: str) -> None:
-        self.handle.write(line)
-
-    def commit(self) -> None:
-        self.handle.flush()
-        os.fsync(self.handle.fileno())
-        self.handle.close()
-        os.replace(self.temporary, self.path)
-
-    def abort(self) -> None:
-        self.handle.close()
-        self.temporary.unlink(missing_ok=True)
 
 
 def to_line(result: BatchResult) -> str:

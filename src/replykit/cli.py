@@ -322,13 +322,13 @@ def coverage(fmt: str, catalog: Path | None) -> None:
 @catalog_option
 def export_po_command(language: str, out: Path | None, catalog: Path | None) -> None:
     """Export a language as a PO file for translation tools (Poedit, Weblate, ...)."""
-    from . import _yamledit, po
+    from . import _atomic, po
 
     data = po.export_po(_library(catalog), language)
     if out is None:
         click.echo(data, nl=False)
     else:
-        _yamledit.atomic_write(out, data)
+        _atomic.atomic_write(out, data)
         click.echo(f"Wrote {out}", err=True)
 
 
@@ -445,7 +445,8 @@ def batch(
     catalog: Path | None,
 ) -> None:
     """Render one reply per row of a JSON Lines or CSV file, in order; nothing is dropped."""
-    from .batch import AtomicWriter, BatchSpec, count_rows, read_rows, render_blocks, render_jsonl
+    from ._atomic import AtomicWriter
+    from .batch import BatchSpec, count_rows, read_rows, render_blocks, render_jsonl
 
     if (key is None) == (key_field is None):
         raise click.UsageError("give --key KEY or --key-field FIELD")

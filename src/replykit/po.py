@@ -31,8 +31,9 @@ from babel.messages.pofile import PoFileError, read_po, write_po
 from jinja2 import meta
 
 from . import __version__
+from ._atomic import atomic_write
 from ._yaml import parse_yaml
-from ._yamledit import Change, Flow, Value, apply_changes, atomic_write, read_text
+from ._yamledit import Change, Flow, Value, apply_changes, read_text
 from .catalog import Template, _read_templates, load_catalogue
 from .errors import CatalogueError, LocaleError, UnknownKeyError
 from .library import Library

@@ -5,7 +5,7 @@ measured in the same run.
 
 - render: ``Library.render`` of a catalogue reply vs the same template compiled once
   by hand (SandboxedEnvironment + StrictUndefined, Babel with parsed Locale objects).
-- batch: rows per second with ``--jobs`` = cores vs one core, 100,000 rows.
+- batch: rows per second with ``--jobs`` = cores vs one core, 100,000 rows (best of 3 each).
 - load: loading a 1,000-key x 3-language catalogue vs parsing its YAML with libyaml.
 - cli: ``replykit render KEY --example`` wall time vs a minimal click script that
   imports jinja2, babel and yaml and renders one template.
@@ -18,6 +18,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -60,6 +61,8 @@ def bench_render() -> None:
     subject = env.from_string(template.texts[("email", "subject")].text)
     body = env.from_string(template.texts[("email", "body")].text)
     amount = Decimal(str(values["amount"]["amount"]))
+    # CLDR currency spacing (USD 1,234.50), which Babel leaves out: a letter next to a digit.
+    currency_spacing = re.compile(r"(?<=[^\W\d_])(?=\d)")
 
     def by_hand() -> tuple[str, str]:
         customer = values["customer"]
@@ -69,7 +72,9 @@ def bench_render() -> None:
             "greeting": f"Estimada {customer['first_name']}:",
             "sign_off": "Saludos cordiales.\nAtención al cliente",
             "order_id": values["order_id"],
-            "amount": format_currency(amount, values["amount"]["currency"], locale=locale),
+            "amount": currency_spacing.sub(
+                "\xa0", format_currency(amount, values["amount"]["currency"], locale=locale)
+            ),
             "method": values["method"],
             "days": f"{format_decimal(days['min'], locale=locale)}–{format_decimal(days['max'], locale=locale)} {unit}",
         }
@@ -99,17 +104,18 @@ def bench_batch(rows: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "rows.jsonl"
         source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in data) + "\n", encoding="utf-8")
-        timings = {}
-        for jobs in (1, cores):
-            out = Path(tmp) / f"out{jobs}.jsonl"
-            start = time.perf_counter()
-            subprocess.run(
-                ["replykit", "batch", str(source), "--key", "review_request.request", "--locale-field", "locale",
-                 "--out", str(out), "--jobs", str(jobs), "--quiet"],
-                check=True, capture_output=True,
-            )  # fmt: skip
-            timings[jobs] = time.perf_counter() - start
-            assert sum(1 for _ in out.open(encoding="utf-8")) == rows, "a row was lost"
+        timings: dict[int, float] = {}
+        for _ in range(3):  # interleaved; the fastest run of each is the least disturbed
+            for jobs in (1, cores):
+                out = Path(tmp) / f"out{jobs}.jsonl"
+                start = time.perf_counter()
+                subprocess.run(
+                    ["replykit", "batch", str(source), "--key", "review_request.request", "--locale-field", "locale",
+                     "--out", str(out), "--jobs", str(jobs), "--quiet"],
+                    check=True, capture_output=True,
+                )  # fmt: skip
+                timings[jobs] = min(timings.get(jobs, float("inf")), time.perf_counter() - start)
+                assert sum(1 for _ in out.open(encoding="utf-8")) == rows, "a row was lost"
         assert (Path(tmp) / "out1.jsonl").read_bytes() == (Path(tmp) / f"out{cores}.jsonl").read_bytes()
     single, parallel = rows / timings[1], rows / timings[cores]
     print(
@@ -130,7 +136,10 @@ def bench_load(big: Path) -> None:
     def load() -> None:
         replykit.load(big).keys()  # every file read and checked (files are otherwise read on need)
 
-    base, ours = best_of(parse_only, 3, 1), best_of(load, 3, 1)
+    base = ours = float("inf")
+    for _ in range(4):  # interleaved, so a busy moment of the machine hits both alike
+        base = min(base, best_of(parse_only, 1, 1))
+        ours = min(ours, best_of(load, 1, 1))
     print(
         f"load: 1,000 keys x 3 in {ours:.2f} s, libyaml parse alone {base:.2f} s -> {ours / base:.2f}x (goal <= 1.5x)"
     )

@@ -112,6 +112,13 @@ class Template:
             digest.update(f"{channel}.{part}\0{text.text}\0".encode())
         return digest.hexdigest()[:12]
 
+    def made_from_older(self, source: Template) -> bool:
+        """True for a translation stamped with an earlier revision of ``source`` (stale).
+
+        A translation without a stamp is not stale: nothing says what it was made from.
+        """
+        return self.source is not None and self.source != source.revision()
+
 
 @dataclass
 class Settings:

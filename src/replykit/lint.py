@@ -309,7 +309,7 @@ def check_translation_sets(ctx: Context) -> Iterator[Finding]:
                     "orphan-translation", template,
                     f"'{key}' is not in the source language ({ctx.source}); rename it or remove it",
                 )  # fmt: skip
-            elif template.source is not None and template.source != original.revision():
+            elif template.made_from_older(original):
                 yield ctx.finding(
                     "stale-translation", template,
                     f"the {ctx.source} text changed since this translation (source {template.source}, "

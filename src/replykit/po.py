@@ -109,7 +109,7 @@ def translation_status(library: Library, language: str) -> dict[str, Status]:
             status[key] = "missing"
         elif found.untranslated:
             status[key] = "untranslated"
-        elif found.source is not None and found.source != source.revision():
+        elif found.made_from_older(source):
             status[key] = "stale"
         else:
             status[key] = "translated"
@@ -143,7 +143,7 @@ def export_po(library: Library, language: str) -> bytes:
     for key, source in _sources(library).items():
         translation = translations.get(key)
         current = _fields(translation) if translation is not None else {}
-        stale = translation is not None and translation.source not in (None, source.revision())
+        stale = translation is not None and translation.made_from_older(source)
         doc = library.catalogue.files.get(source.file)
         comments = [line for text in (source.description, source.notes) for line in text.splitlines() if line]
         for name, msgid in _fields(source).items():
@@ -231,7 +231,7 @@ def import_po(library: Library, po_file: str | Path | bytes, language: str, *, n
         raw = _raw_entry(library, translation)
         if translation.untranslated and _usable(source, translation, translated):
             planned.append(Change((key, "untranslated"), None))
-        stale = translation.source is not None and translation.source != source.revision()
+        stale = translation.made_from_older(source)
         revision = source.revision()
         if complete and (new_fields or stale or translation.untranslated) and translation.source != revision:
             planned.append(Change((key, "source"), revision, after=_after(raw, "source")))

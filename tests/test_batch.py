@@ -152,6 +152,32 @@ def test_cli_batch_usage_errors(tmp_path: Path, args: list[str], message: str) -
     assert missing.exit_code == 2
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_cli_batch_in_worker_processes_matches_one_process(tmp_path: Path, lib: replykit.Library, fmt: str) -> None:
+    rows = _rows(lib, 1200)  # several blocks and chunks
+    rows[700] = {"locale": "es-MX"}  # a row that fails, in a later block
+    source = tmp_path / f"rows.{fmt}"
+    if fmt == "csv":
+        with source.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=sorted({name for row in rows for name in row}))
+            writer.writeheader()
+            writer.writerows({k: json.dumps(v) if isinstance(v, dict) else v for k, v in r.items()} for r in rows)
+    else:
+        source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    outputs = []
+    for jobs in ("1", "2"):
+        out, errors = tmp_path / f"out{jobs}.jsonl", tmp_path / f"errors{jobs}.jsonl"
+        result = CliRunner().invoke(
+            main,
+            ["batch", str(source), "--key", KEY, "--locale-field", "locale", "--jobs", jobs,
+             "--out", str(out), "--errors", str(errors)],
+        )  # fmt: skip
+        assert result.exit_code == 1 and "1,200 rows: 1,199 rendered, 1 failed" in result.stderr, result.stderr
+        outputs.append((out.read_bytes(), errors.read_bytes()))
+    assert outputs[0] == outputs[1]
+    assert [json.loads(x)["row"] for x in outputs[1][0].splitlines()] == [n for n in range(1, 1201) if n != 701]
+
+
 def test_cli_batch_output_gets_the_usual_permissions(tmp_path: Path, lib: replykit.Library) -> None:
     source = tmp_path / "rows.jsonl"
     source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in _rows(lib, 3)) + "\n", encoding="utf-8")

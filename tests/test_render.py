@@ -51,6 +51,25 @@ def test_missing_variable_names_key_locale_and_variable(make_catalog: MakeCatalo
     assert str(err).startswith("[es-MX] customs.import_tax: missing variable 'country'")
 
 
+def test_blank_text_is_no_value(make_catalog: MakeCatalog) -> None:
+    # An empty CSV cell must not become a reply that reads "Duties may apply in ."
+    lib = _lib(make_catalog)
+    with pytest.raises(replykit.MissingVariableError, match="variable 'country' is empty") as info:
+        lib.render(KEY, locale="es-MX", customer={"name": "Eve"}, country="  ")
+    assert info.value.variable == "country"
+    optional = """
+        customs.optional:
+          title: Optional
+          variables:
+            refund: {type: money, required: false, example: 12}
+            note: {type: string, required: false, example: Thanks}
+          chat: "{% if refund %}Refund: {{ refund }}. {% endif %}{{ note or 'No note.' }}"
+    """
+    lib = replykit.load(make_catalog({"templates/en/customs.yaml": optional}))
+    assert lib.render("customs.optional", channel="chat", refund="", note=" ").body == "No note."
+    assert lib.render("customs.optional", channel="chat", refund="12.5 USD").body == "Refund: $12.50. No note."
+
+
 def test_unknown_key_suggests_close_keys(make_catalog: MakeCatalog) -> None:
     lib = _lib(make_catalog)
     with pytest.raises(replykit.UnknownKeyError) as info:

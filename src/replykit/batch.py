@@ -86,7 +86,8 @@ def render_rows(
     A row may be an exception (for example a line that was not valid JSON): it
     becomes that row's error, so the numbering stays true to the input.
     """
-    yield from _run(library, rows, spec, jobs, _render_chunk)
+    for chunk in _map(library, spec, jobs, _render_chunk, _chunks(enumerate(rows, start=1), CHUNK)):
+        yield from chunk
 
 
 @dataclass(frozen=True)
@@ -105,13 +106,15 @@ def render_blocks(
     spec: BatchSpec,
     *,
     jobs: int = 1,
+    start_method: str | None = None,
 ) -> Iterator[Block]:
     """Like :func:`render_rows`, as blocks of JSON lines; a row may be a raw JSON line.
 
     The workers parse, render and serialise whole chunks, so the parent only
-    reads and writes text: throughput grows with the cores.
+    reads and writes text: throughput grows with the cores. ``start_method`` is
+    as for :func:`render_jsonl`.
     """
-    yield from _run(library, rows, spec, jobs, _block_chunk)
+    yield from _map(library, spec, jobs, _block_chunk, _chunks(enumerate(rows, start=1), CHUNK), start_method)
 
 
 def render_jsonl(
@@ -124,7 +127,7 @@ def render_jsonl(
     ``start_method="fork"`` lets a single-threaded caller (the CLI) hand its warm
     library to the workers instead of loading it again in each.
     """
-    yield from _run_blocks(library, jsonl_blocks(path), spec, jobs, start_method)
+    yield from _map(library, spec, jobs, _bytes_block, jsonl_blocks(path), start_method)
 
 
 def jsonl_blocks(path: Path, size: int = 1 << 18) -> Iterator[tuple[int, bytes]]:
@@ -150,15 +153,21 @@ def jsonl_blocks(path: Path, size: int = 1 << 18) -> Iterator[tuple[int, bytes]]
                 number += sum(1 for line in block.split(b"\n") if line.strip())
 
 
-def _run_blocks(
-    library: Library, blocks: Iterable[tuple[int, bytes]], spec: BatchSpec, jobs: int, start_method: str | None
-) -> Iterator[Block]:
+def _map(
+    library: Library,
+    spec: BatchSpec,
+    jobs: int,
+    work: Callable[[Any], Any],
+    items: Iterable[Any],
+    start_method: str | None = None,
+) -> Iterator[Any]:
+    """``work`` over ``items``, results in order: here, or in ``jobs`` worker processes."""
     if jobs <= 1:
         _init_worker(library, spec)
-        yield from map(_bytes_block, blocks)
+        yield from map(work, items)
         return
     with _pool(jobs, library, spec, start_method) as pool:
-        yield from pool.imap(_bytes_block, blocks)
+        yield from pool.imap(work, items)
 
 
 def _bytes_block(item: tuple[int, bytes]) -> Block:
@@ -172,7 +181,7 @@ def _bytes_block(item: tuple[int, bytes]) -> Block:
         except UnicodeDecodeError as exc:
             rows.append((number, ValueError(f"line is not valid UTF-8 ({exc.reason} at byte {exc.start})")))
         number += 1
-    return _block_chunk(rows)[0]
+    return _block_chunk(rows)
 
 
 def _pool(jobs: int, library: Library, spec: BatchSpec, start_method: str | None = None) -> Any:
@@ -186,20 +195,6 @@ def _pool(jobs: int, library: Library, spec: BatchSpec, start_method: str | None
     if "forkserver" in methods:
         context.set_forkserver_preload(["replykit"])
     return context.Pool(jobs, initializer=_init_worker, initargs=(library, spec))
-
-
-def _run(
-    library: Library, rows: Iterable[Any], spec: BatchSpec, jobs: int, work: Callable[..., list[Any]]
-) -> Iterator[Any]:
-    numbered = enumerate(rows, start=1)
-    if jobs <= 1:
-        _init_worker(library, spec)
-        for chunk in _chunks(numbered, CHUNK):
-            yield from work(chunk)
-        return
-    with _pool(jobs, library, spec) as pool:
-        for chunk in pool.imap(work, _chunks(numbered, CHUNK)):
-            yield from chunk
 
 
 def render_row(library: Library, number: int, row: Mapping[str, Any] | BaseException, spec: BatchSpec) -> BatchResult:
@@ -295,7 +290,7 @@ def _render_chunk(chunk: list[tuple[int, Any]]) -> list[BatchResult]:
     return [render_row(library, number, row, spec) for number, row in chunk]
 
 
-def _block_chunk(chunk: list[tuple[int, Any]]) -> list[Block]:
+def _block_chunk(chunk: list[tuple[int, Any]]) -> Block:
     assert _worker is not None
     library, spec = _worker
     replies: list[str] = []
@@ -308,7 +303,7 @@ def _block_chunk(chunk: list[tuple[int, Any]]) -> list[Block]:
                 row = ValueError(f"row {number} is not valid JSON: {exc}")
         result = render_row(library, number, row, spec)
         (replies if result.ok else errors).append(to_line(result))
-    return [Block("".join(replies), "".join(errors), len(chunk), len(errors))]
+    return Block("".join(replies), "".join(errors), len(chunk), len(errors))
 
 
 # -- files ---------------------------------------------------------------------------

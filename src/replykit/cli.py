@@ -470,7 +470,7 @@ def batch(
         ) if show else contextlib.nullcontext() as bar:  # fmt: skip
             csv_input = (input_format or input_path.suffix.lower().lstrip(".")) == "csv"
             blocks = (
-                render_blocks(lib, read_rows(input_path, "csv"), spec, jobs=jobs)
+                render_blocks(lib, read_rows(input_path, "csv"), spec, jobs=jobs, start_method="fork")
                 if csv_input
                 else render_jsonl(lib, input_path, spec, jobs=jobs, start_method="fork")
             )

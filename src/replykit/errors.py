@@ -103,10 +103,11 @@ class RenderError(ReplykitError):
 class MissingVariableError(RenderError):
     """A required variable was not given."""
 
-    def __init__(self, variable: str, **where: Any) -> None:
+    def __init__(self, variable: str, *, empty: bool = False, **where: Any) -> None:
         self.variable = variable
+        what = f"variable {variable!r} is empty" if empty else f"missing variable {variable!r}"
         super().__init__(
-            f"missing variable {variable!r}; pass {variable}=... (see `replykit show KEY` for the declared variables)",
+            f"{what}; pass {variable}=... (see `replykit show KEY` for the declared variables)",
             **where,
         )
 

@@ -355,8 +355,9 @@ class Library:
         if channel not in channels:
             raise RenderError(f"template has no {channel!r} channel; available: {', '.join(channels)}", key=key)
         for name in required:
-            if context.get(name) is None:
-                raise MissingVariableError(name, key=key, locale=plan.attempts[0].locale)
+            if _given(context.get(name)) is None:
+                empty = context.get(name) is not None
+                raise MissingVariableError(name, empty=empty, key=key, locale=plan.attempts[0].locale)
         if formality is not None and formality not in ("formal", "informal"):
             raise RenderError(f"formality must be 'formal' or 'informal', got {formality!r}", key=key)
 
@@ -427,7 +428,7 @@ class Library:
         values: dict[str, Any] = {FORMATTER: fmt, "locale": attempt.locale}
         for name, var in variables.items():
             try:
-                values[name] = coerce(var.type, context.get(name), fmt, language)
+                values[name] = coerce(var.type, _given(context.get(name)), fmt, language)
             except InvalidValueError as exc:
                 raise InvalidValueError(
                     f"variable {name!r} ({var.type}): {exc.message}", key=key, locale=attempt.locale
@@ -699,6 +700,11 @@ def _fields_present(rule: str, customer: Customer | None) -> bool:
         if f"customer.{name}" in rule and not getattr(customer, name):
             return False
     return True
+
+
+def _given(value: Any) -> Any:
+    """``value``, or None when it is blank text: an empty CSV cell gives no value."""
+    return None if isinstance(value, str) and not value.strip() else value
 
 
 def _tidy(text: str) -> str:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import functools
 import json
 import os
 import pickle
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -71,6 +74,32 @@ def test_worker_processes_keep_the_order(lib: replykit.Library) -> None:
     single = [r.to_dict() for r in lib.render_many(rows, key=KEY, locale_field="locale")]
     parallel = [r.to_dict() for r in lib.render_many(rows, key=KEY, locale_field="locale", jobs=2)]
     assert parallel == single
+
+
+def test_workers_use_the_library_clock_and_detector(make_catalog: Callable[..., Path]) -> None:
+    soon = """
+        pre_sale.soon:
+          title: Soon
+          variables:
+            when: {type: date, example: "2026-03-08"}
+          chat: "{{ when | relative }}"
+    """
+    lib = replykit.load(make_catalog({"templates/en/pre_sale.yaml": soon}))
+    lib.clock = functools.partial(dt.datetime, 2026, 3, 5, 9, tzinfo=dt.timezone.utc)
+    lib.detector = replykit.LangdetectDetector(seed=7)
+    copy = pickle.loads(pickle.dumps(lib))
+    assert copy.clock() == lib.clock() and copy.detector.seed == 7  # type: ignore[union-attr]
+    rows = [{"when": "2026-03-08"}, {"when": "2026-03-06"}] * 300
+    kwargs = {"key": "pre_sale.soon", "channel": "chat"}
+    single = [r.to_dict() for r in lib.render_many(rows, **kwargs)]
+    assert single[:2] == [
+        {"row": 1, "key": "pre_sale.soon", "locale": "en-US", "channel": "chat", "subject": None, "body": "in 3 days"},
+        {"row": 2, "key": "pre_sale.soon", "locale": "en-US", "channel": "chat", "subject": None, "body": "in 1 day"},
+    ]
+    assert [r.to_dict() for r in lib.render_many(rows, jobs=2, **kwargs)] == single
+    lib.clock = lambda: dt.datetime(2026, 3, 5, tzinfo=dt.timezone.utc)
+    with pytest.raises(replykit.RenderError, match=r"cannot be pickled.*functools\.partial, or use jobs=1"):
+        list(lib.render_many(rows, jobs=2, **kwargs))
 
 
 def test_library_travels_as_its_path(lib: replykit.Library) -> None:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import csv
 import json
 import multiprocessing
+import pickle
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import CatalogueError, ReplykitError
+from .errors import CatalogueError, RenderError, ReplykitError
 from .render import Reply
 
 if TYPE_CHECKING:
@@ -189,6 +190,13 @@ def _pool(jobs: int, library: Library, spec: BatchSpec, start_method: str | None
     if start_method == "fork" and "fork" in methods:
         _init_worker(library, spec)  # the forked workers inherit it, warm
         return multiprocessing.get_context("fork").Pool(jobs)
+    try:  # the library goes to each worker as a pickle: say so plainly when it cannot
+        pickle.dumps(library)
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:
+        raise RenderError(
+            f"jobs={jobs} sends the library to worker processes, but it cannot be pickled ({exc}); "
+            "make Library.clock a module-level function or a functools.partial, or use jobs=1"
+        ) from None
     # forkserver: workers start from a clean process that has replykit imported
     # (fork would copy whatever threads and locks the caller holds).
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")

@@ -118,6 +118,9 @@ class LinguaDetector:
         self._detectors: dict[frozenset[str], Any] = {}
         self._words: dict[str, Mapping[str, float] | None] = {}
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (LinguaDetector, ())  # models and word lists load again where it lands
+
     def scores(self, text: str, languages: Sequence[str]) -> Mapping[str, float]:
         return self._scores(text, _WORD.findall(text.lower()), languages)
 
@@ -185,6 +188,9 @@ class LangdetectDetector:
         self.seed = seed
         self._lock = threading.Lock()
         self._factories: dict[frozenset[str], Any] = {}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (LangdetectDetector, (self.seed,))
 
     def scores(self, text: str, languages: Sequence[str]) -> Mapping[str, float]:
         try:

@@ -79,6 +79,11 @@ def load(path: str | os.PathLike[str] | None = None, *, limits: Limits | None = 
     return Library(Path(path) if path is not None else None, limits=limits)
 
 
+def utc_now() -> dt.datetime:
+    """The default :attr:`Library.clock`: the current time in UTC."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
 _loaded: dict[tuple[Path | None, Limits | None], Library] = {}
 _loaded_lock = threading.Lock()
 
@@ -89,6 +94,14 @@ def _load_once(path: Path | None, limits: Limits | None = None) -> Library:
         if (path, limits) not in _loaded:
             _loaded[(path, limits)] = Library(path, limits=limits)
         return _loaded[(path, limits)]
+
+
+def _load_with(path: Path | None, limits: Limits | None, settings: dict[str, Any]) -> Library:
+    """A library with its own clock or detector (unpickling); not shared with others."""
+    library = Library(path, limits=limits)
+    for name, value in settings.items():
+        setattr(library, name, value)
+    return library
 
 
 @dataclass(frozen=True)
@@ -124,7 +137,8 @@ class Library:
                 file=str(path),
             )
         self.catalogue: Catalogue = load_catalogue(root)
-        self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)
+        #: The time "now" for relative dates; set a fixed one for repeatable output.
+        self.clock: Callable[[], dt.datetime] = utc_now
         #: The statistical language model behind :meth:`detect`; None uses the default.
         self.detector: Detector | None = None
         self._index: SearchIndex | None = None
@@ -142,6 +156,12 @@ class Library:
     def __reduce__(self) -> tuple[Any, ...]:
         # A library travels as its path (or "the shipped one") and is loaded again,
         # once per process, at the other end: small to ship to Dask or Spark workers.
+        # A clock or detector of its own travels with it, so workers render the same.
+        settings: dict[str, Any] = {"clock": self.clock} if self.clock is not utc_now else {}
+        if self.detector is not None:
+            settings["detector"] = self.detector
+        if settings:
+            return (_load_with, (self.path, self.limits, settings))
         return (_load_once, (self.path, self.limits))
 
     def __repr__(self) -> str:

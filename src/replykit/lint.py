@@ -713,6 +713,7 @@ def _lint_shard(groups: list[str]) -> Part:
     library, analyses = _shared
     gc.set_threshold(*FEWER_COLLECTIONS)  # the worker process is lint's own
     shard = Library(library.path, limits=library.limits)
+    shard.clock, shard.detector = library.clock, library.detector  # renders as the caller's would
     shard.catalogue.limit_to(groups)
     return _lint_part(Context(shard, analyses))
 

@@ -122,10 +122,7 @@ class LinguaDetector:
         return (LinguaDetector, ())  # models and word lists load again where it lands
 
     def scores(self, text: str, languages: Sequence[str]) -> Mapping[str, float]:
-        return self._scores(text, _WORD.findall(text.lower()), languages)
-
-    def _scores(self, text: str, words: Sequence[str], languages: Sequence[str]) -> Mapping[str, float]:
-        """:meth:`scores` with the lower-cased words already found."""
+        words = _WORD.findall(text.lower())
         if not words:
             return {}
         langs = languages
@@ -389,11 +386,7 @@ def detect_language(
         method = "script"
     elif letters >= MIN_LETTERS and same_script:
         model = detector or default_detector()
-        if isinstance(model, LinguaDetector):  # reuse the words found above
-            probabilities = model._scores(cleaned, [w.lower() for w in words], same_script)
-        else:
-            probabilities = model.scores(cleaned, same_script)
-        probabilities = _weigh_marks(text, probabilities)
+        probabilities = _weigh_marks(text, model.scores(cleaned, same_script))
 
     if probabilities:
         language = max(probabilities, key=probabilities.__getitem__)  # ties: the first candidate

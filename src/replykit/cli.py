@@ -55,12 +55,17 @@ class _Group(click.Group):
             ctx.exit(EXIT_USAGE)
 
 
+#: Parameter types shared by the commands (each click.Path looks up its translated name).
+FOLDER = click.Path(file_okay=False, path_type=Path)
+FILE = click.Path(dir_okay=False, path_type=Path)
+
+
 def catalog_option(func: F) -> F:
     """``--catalog PATH`` on every command (also ``$REPLYKIT_CATALOG``)."""
     return click.option(
         "--catalog",
         "catalog",
-        type=click.Path(file_okay=False, path_type=Path),
+        type=FOLDER,
         envvar=ENV_VAR,
         help="Catalogue folder (templates/ and locales/). Default: the shipped catalogue.",
     )(func)
@@ -154,9 +159,7 @@ def show(key: str, language: str | None, catalog: Path | None) -> None:
     metavar="NAME=VALUE",
     help="A value; dotted names nest (customer.first_name=Ana). Repeatable.",
 )
-@click.option(
-    "--data", "data_file", type=click.Path(dir_okay=False, path_type=Path), help="Values from a JSON or YAML file."
-)
+@click.option("--data", "data_file", type=FILE, help="Values from a JSON or YAML file.")
 @click.option("--example", is_flag=True, help="Fill every variable from its declared example.")
 @click.option("--detect-from", "detect_from", metavar="TEXT", help="Reply in the language of this customer message.")
 @click.option(
@@ -318,7 +321,7 @@ def coverage(fmt: str, catalog: Path | None) -> None:
 
 @main.command("export-po")
 @click.option("--language", required=True, help="The translation language, e.g. es.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+@click.option("--out", type=FILE, help="Write here instead of stdout.")
 @catalog_option
 def export_po_command(language: str, out: Path | None, catalog: Path | None) -> None:
     """Export a language as a PO file for translation tools (Poedit, Weblate, ...)."""
@@ -409,20 +412,18 @@ def _print_suggestions(found: list[Any], fmt: str) -> None:
 
 
 @main.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("input_path", metavar="INPUT", type=FILE)
 @click.option("--key", help="The template for every row.")
 @click.option("--key-field", help="The field that holds each row's template key.")
 @click.option("--locale-field", help="The field that holds each row's locale.")
 @click.option("--detect-field", help="Reply in the language of this field (a customer message).")
 @click.option("--channel", default="email", show_default=True)
 @click.option("--input-format", type=click.Choice(["jsonl", "csv"]), help="Default: by the file extension.")
-@click.option(
-    "--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), help="Output JSON Lines (default: stdout)."
-)
+@click.option("--out", "out_path", type=FILE, help="Output JSON Lines (default: stdout).")
 @click.option(
     "--errors",
     "errors_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FILE,
     help="Error lines go here (default: stderr).",
 )
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")

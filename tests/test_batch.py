@@ -59,6 +59,9 @@ def test_key_field_detect_field_and_dotted_names(lib: replykit.Library) -> None:
 def test_expand_reads_dotted_names_and_json_cells() -> None:
     row = {"customer.first_name": "Ana", "customer": '{"last_name": "Ruiz"}', "items": '["a", "b"]', "note": "{oops"}
     assert expand(row) == {"customer": {"first_name": "Ana", "last_name": "Ruiz"}, "items": ["a", "b"], "note": "{oops"}
+    for blank in ("", None):  # an empty "customer" column, before or after the dotted ones
+        assert expand({"customer.first_name": "Ana", "customer": blank}) == {"customer": {"first_name": "Ana"}}
+        assert expand({"customer": blank, "customer.first_name": "Ana"}) == {"customer": {"first_name": "Ana"}}
 
 
 def test_results_pickle_and_serialise(lib: replykit.Library) -> None:

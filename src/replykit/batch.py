@@ -266,8 +266,8 @@ def expand(row: Mapping[str, Any]) -> dict[str, Any]:
             if not isinstance(child, dict):
                 child = target[part] = {}
             target = child
-        if isinstance(value, Mapping) and isinstance(target.get(last), dict):
-            target[last].update(value)
+        if isinstance(target.get(last), dict) and (isinstance(value, Mapping) or value in ("", None)):
+            target[last].update(value or {})  # an empty cell does not wipe the dotted fields
         else:
             target[last] = value
     return out

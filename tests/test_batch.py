@@ -168,6 +168,40 @@ def test_cli_batch_csv_with_key_field_to_stdout(tmp_path: Path, lib: replykit.Li
     assert second["body"].startswith("陈先生，您好！") and second["subject"] is None
 
 
+def test_cli_batch_csv_from_excel_keeps_every_row(tmp_path: Path) -> None:
+    # Excel's "CSV UTF-8" starts with a byte order mark; one line has a stray cell, one is not UTF-8.
+    source = tmp_path / "campaign.csv"
+    source.write_bytes(
+        b"\xef\xbb\xbfcustomer.first_name,product,review_url,locale\r\n"
+        b"Ana,L\xc3\xa1mpara,https://shop.example/r/1,es-MX\r\n"
+        b"Ben,Vase,https://shop.example/r/2,en-US,oops\r\n"
+        b"\r\n"
+        b"Chen,\xff\xfeLamp,https://shop.example/r/3,en-US\r\n"
+        b'"Dana ""D""",Rug,https://shop.example/r/4,en-GB\r\n'
+    )
+    result = CliRunner().invoke(main, ["batch", str(source), "--key", KEY, "--locale-field", "locale"])
+    assert result.exit_code == 1
+    assert "4 rows: 2 rendered, 2 failed" in result.stderr
+    replies = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [(r["row"], r["locale"]) for r in replies] == [(1, "es-MX"), (4, "en-GB")]
+    assert "Lámpara" in replies[0]["body"] and 'Dana "D"' in replies[1]["body"]
+    errors = [json.loads(x) for x in result.stderr.splitlines() if x.startswith("{")]
+    assert errors == [
+        {
+            "row": 2,
+            "error": "bad row: line 3 has 5 cells, the header has 4; check for a stray comma or an unclosed quote",
+        },
+        {"row": 3, "error": "bad row: line 5 is not valid UTF-8; save the file as UTF-8"},
+    ]
+
+
+def test_cli_batch_jsonl_with_a_byte_order_mark(tmp_path: Path, lib: replykit.Library) -> None:
+    source = tmp_path / "rows.jsonl"
+    source.write_bytes(b"\xef\xbb\xbf" + "\n".join(json.dumps(r) for r in _rows(lib, 2)).encode() + b"\n")
+    result = CliRunner().invoke(main, ["batch", str(source), "--key", KEY, "--locale-field", "locale"])
+    assert result.exit_code == 0 and "2 rows: 2 rendered, 0 failed" in result.stderr, result.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

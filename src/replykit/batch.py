@@ -9,6 +9,7 @@ processes, in chunks, and come back in input order.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import multiprocessing
@@ -140,6 +141,8 @@ def jsonl_blocks(path: Path, size: int = 1 << 18) -> Iterator[tuple[int, bytes]]
     number = 1
     rest = b""
     with handle:
+        if handle.peek(3)[:3] == codecs.BOM_UTF8:  # as some editors write; not part of row 1
+            handle.read(3)
         while True:
             data = handle.read(size)
             if not data:
@@ -317,28 +320,43 @@ def _block_chunk(chunk: list[tuple[int, Any]]) -> Block:
 # -- files ---------------------------------------------------------------------------
 
 
-def read_rows(path: Path, fmt: str | None = None) -> Iterator[Mapping[str, Any] | BaseException]:
-    """Rows of a JSON Lines or CSV file (by ``fmt`` or the extension).
+def read_csv_rows(path: Path) -> Iterator[Mapping[str, Any] | BaseException]:
+    """Rows of a CSV file whose first line names the fields.
 
-    A JSON line that does not parse yields a ``ValueError`` in its place, so it
-    becomes that row's error instead of stopping the batch.
+    A UTF-8 byte order mark (as Excel writes) is skipped. A line with more or
+    fewer cells than the header, or with bytes that are not UTF-8, yields a
+    ``ValueError`` in its place: it becomes that row's error, and the rest of
+    the file is still read.
     """
-    kind = fmt or ("csv" if path.suffix.lower() == ".csv" else "jsonl")
     try:
-        handle = path.open(encoding="utf-8", newline="")
+        handle = path.open(encoding="utf-8-sig", errors="surrogateescape", newline="")
     except OSError as exc:
         raise CatalogueError(f"cannot read {path}: {exc.strerror}", file=str(path)) from None
     with handle:
-        if kind == "csv":
-            yield from csv.DictReader(handle)
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
             return
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield json.loads(line)
-            except ValueError as exc:
-                yield ValueError(f"line {number} is not valid JSON: {exc}")
+        if _undecodable(header):
+            raise CatalogueError(f"{path}: the header is not valid UTF-8; save the file as UTF-8", file=str(path))
+        for cells in reader:
+            if not cells:
+                continue  # a blank line
+            where = f"line {reader.line_num}"
+            if _undecodable(cells):
+                yield ValueError(f"{where} is not valid UTF-8; save the file as UTF-8")
+            elif len(cells) != len(header):
+                yield ValueError(
+                    f"{where} has {len(cells)} cells, the header has {len(header)}; "
+                    "check for a stray comma or an unclosed quote"
+                )
+            else:
+                yield dict(zip(header, cells, strict=True))
+
+
+def _undecodable(cells: list[str]) -> bool:
+    """True when a cell holds bytes that were not UTF-8 (kept as lone surrogates)."""
+    return any(not cell.isascii() and any("\udc80" <= ch <= "\udcff" for ch in cell) for cell in cells)
 
 
 def count_rows(path: Path, fmt: str | None = None) -> int | None:

@@ -447,7 +447,7 @@ def batch(
 ) -> None:
     """Render one reply per row of a JSON Lines or CSV file, in order; nothing is dropped."""
     from ._atomic import AtomicWriter
-    from .batch import BatchSpec, count_rows, read_rows, render_blocks, render_jsonl
+    from .batch import BatchSpec, count_rows, read_csv_rows, render_blocks, render_jsonl
 
     if (key is None) == (key_field is None):
         raise click.UsageError("give --key KEY or --key-field FIELD")
@@ -471,7 +471,7 @@ def batch(
         ) if show else contextlib.nullcontext() as bar:  # fmt: skip
             csv_input = (input_format or input_path.suffix.lower().lstrip(".")) == "csv"
             blocks = (
-                render_blocks(lib, read_rows(input_path, "csv"), spec, jobs=jobs, start_method="fork")
+                render_blocks(lib, read_csv_rows(input_path), spec, jobs=jobs, start_method="fork")
                 if csv_input
                 else render_jsonl(lib, input_path, spec, jobs=jobs, start_method="fork")
             )

@@ -195,6 +195,13 @@ def test_cli_batch_csv_from_excel_keeps_every_row(tmp_path: Path) -> None:
     ]
 
 
+def test_cli_batch_csv_with_a_column_named_twice_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "campaign.csv"
+    source.write_text("product,locale,product\nLamp,en-US,Vase\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["batch", str(source), "--key", KEY])
+    assert result.exit_code == 2 and "the header names 'product' twice; rename one" in result.stderr, result.stderr
+
+
 def test_cli_batch_jsonl_with_a_byte_order_mark(tmp_path: Path, lib: replykit.Library) -> None:
     source = tmp_path / "rows.jsonl"
     source.write_bytes(b"\xef\xbb\xbf" + "\n".join(json.dumps(r) for r in _rows(lib, 2)).encode() + b"\n")

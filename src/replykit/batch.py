@@ -339,6 +339,11 @@ def read_csv_rows(path: Path) -> Iterator[Mapping[str, Any] | BaseException]:
             return
         if _undecodable(header):
             raise CatalogueError(f"{path}: the header is not valid UTF-8; save the file as UTF-8", file=str(path))
+        twice = sorted({name for name in header if header.count(name) > 1})
+        if twice:  # one of the two columns would be lost in every row
+            raise CatalogueError(
+                f"{path}: the header names {', '.join(map(repr, twice))} twice; rename one", file=str(path)
+            )
         for cells in reader:
             if not cells:
                 continue  # a blank line

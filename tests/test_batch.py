@@ -268,6 +268,13 @@ def test_cli_batch_output_gets_the_usual_permissions(tmp_path: Path, lib: replyk
     assert kept.stat().st_mode & 0o777 == 0o640 and kept.read_text().count("\n") == 3
 
 
+def test_atomic_writer_names_the_target_when_it_cannot_write(tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "out.jsonl"
+    with pytest.raises(FileNotFoundError) as info:
+        AtomicWriter(target)
+    assert info.value.filename == str(target)
+
+
 def test_atomic_writer_leaves_nothing_on_abort(tmp_path: Path) -> None:
     target = tmp_path / "out.jsonl"
     target.write_text("previous\n")

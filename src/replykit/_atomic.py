@@ -24,7 +24,10 @@ class AtomicWriter:
     def __init__(self, path: Path, *, binary: bool = False) -> None:
         self.path = Path(path)
         self.temporary = self.path.with_name(f".{self.path.name}.{secrets.token_hex(4)}.tmp")
-        fd = os.open(self.temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        try:
+            fd = os.open(self.temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except OSError as exc:  # name the file the caller asked for, not the temporary one
+            raise OSError(exc.errno, exc.strerror, str(self.path)) from None
         self.handle: IO[Any] = (  # closed by commit or abort
             os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="\n")
         )

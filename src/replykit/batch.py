@@ -198,7 +198,8 @@ def _pool(jobs: int, library: Library, spec: BatchSpec, start_method: str | None
     except (pickle.PicklingError, TypeError, AttributeError) as exc:
         raise RenderError(
             f"jobs={jobs} sends the library to worker processes, but it cannot be pickled ({exc}); "
-            "make Library.clock a module-level function or a functools.partial, or use jobs=1"
+            "make Library.clock and Library.detector picklable, such as a module-level function "
+            "or a functools.partial, or use jobs=1"
         ) from None
     # forkserver: workers start from a clean process that has replykit imported
     # (fork would copy whatever threads and locks the caller holds).

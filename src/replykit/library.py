@@ -375,9 +375,9 @@ class Library:
         if channel not in channels:
             raise RenderError(f"template has no {channel!r} channel; available: {', '.join(channels)}", key=key)
         for name in required:
-            if _given(context.get(name)) is None:
-                empty = context.get(name) is not None
-                raise MissingVariableError(name, empty=empty, key=key, locale=plan.attempts[0].locale)
+            value = context.get(name)
+            if _given(value) is None:
+                raise MissingVariableError(name, empty=value is not None, key=key, locale=plan.attempts[0].locale)
         if formality is not None and formality not in ("formal", "informal"):
             raise RenderError(f"formality must be 'formal' or 'informal', got {formality!r}", key=key)
 

@@ -45,16 +45,6 @@ class Tag:
     def __str__(self) -> str:
         return "-".join(p for p in (self.language, self.script, self.region) if p)
 
-    def truncations(self) -> list[Tag]:
-        """Less specific forms of this tag, most specific first (``zh-Hant-TW`` ->
-        ``zh-Hant``, ``zh``)."""
-        out: list[Tag] = []
-        if self.region and self.script:
-            out.append(Tag(self.language, self.script))
-        if self.region or self.script:
-            out.append(Tag(self.language))
-        return out
-
 
 @lru_cache(maxsize=1024)
 def parse_tag(value: str) -> Tag:

@@ -4,37 +4,61 @@ The shipped catalogue is written once in Simplified Chinese; zh-TW and zh-HK
 customers get it converted with OpenCC's regional phrase tables (``s2twp``
 turns 软件 into 軟體, not just 軟件), which a character table cannot do.
 OpenCC is imported only when a Traditional reply is first needed.
+
+Only OpenCC's built-in conversions are ever loaded, from OpenCC's own data
+folder: a conversion name comes from a locale file, which anyone with write
+access to a catalogue can edit, and OpenCC reads whatever files a config path
+names.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from functools import lru_cache
 from typing import Any
 
 from .errors import ReplykitError
 
+#: The built-in conversions a locale file may name.
+CONVERSIONS = frozenset(
+    {"s2t", "t2s", "s2tw", "tw2s", "s2twp", "tw2sp", "s2hk", "hk2s", "t2tw", "tw2t", "t2hk", "hk2t"}
+)
+
 _lock = threading.Lock()
 
 
-@lru_cache(maxsize=16)
-def _converter(config: str) -> Any:
+def _builtin_config(opencc: Any, name: str) -> str | None:
+    """The absolute path of OpenCC's own ``<name>.json``, never a file the current folder may hold."""
+    for folder in (getattr(opencc, "_opencc_share_dir", None), getattr(opencc, "_opencc_configdir", None)):
+        if folder:
+            path = os.path.join(folder, f"{name}.json")
+            if os.path.isfile(path):
+                return path
+    return None
+
+
+@lru_cache(maxsize=len(CONVERSIONS))
+def _converter(name: str) -> Any:
     try:
         import opencc
     except ImportError:  # pragma: no cover - opencc is a declared dependency
         raise ReplykitError("Traditional Chinese output needs the 'opencc' package; pip install opencc") from None
+    path = _builtin_config(opencc, name)
+    if path is None:
+        raise ReplykitError(f"the installed OpenCC has no built-in {name!r} conversion; reinstall opencc")
     try:
-        return opencc.OpenCC(config if config.endswith(".json") else f"{config}.json")
-    except Exception as exc:
-        raise ReplykitError(
-            f"unknown OpenCC conversion {config!r} ({exc}); use s2t, s2tw, s2twp, s2hk, t2s, tw2s or hk2s"
-        ) from None
+        return opencc.OpenCC(path)
+    except Exception:  # its message may quote whatever its files hold: never pass it on
+        raise ReplykitError(f"the installed OpenCC cannot load its {name!r} conversion; reinstall opencc") from None
 
 
-def convert(text: str, config: str) -> str:
-    """Convert ``text`` with the OpenCC configuration ``config`` (e.g. ``s2twp``)."""
+def convert(text: str, name: str) -> str:
+    """Convert ``text`` with the built-in OpenCC conversion ``name`` (e.g. ``s2twp``)."""
+    if name not in CONVERSIONS:
+        raise ReplykitError(f"unknown Chinese conversion {name!r}; use one of {', '.join(sorted(CONVERSIONS))}")
     if not text:
         return text
-    converter = _converter(config)
+    converter = _converter(name)
     with _lock:  # one OpenCC instance is not documented as thread-safe
         return str(converter.convert(text))

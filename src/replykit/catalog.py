@@ -19,8 +19,8 @@ from typing import Any
 
 from ._yaml import Position, YamlFile, read_yaml
 from .errors import CatalogueError, LocaleError, log_warning
-from .locales import load_locale_file, parse_tag
-from .values import DURATION_UNITS, TYPES
+from .locales import DURATION_UNITS, load_locale_file, parse_tag
+from .values import TYPES
 
 GROUPS = ("pre_sale", "mid_sale", "after_sale", "customs", "out_of_stock", "review_request")
 CHANNELS = ("email", "chat", "sms")
@@ -373,10 +373,11 @@ def _load_locale_files(
     for path in sorted(folder.glob("*.yaml")):
         display = f"locales/{path.name}"
         try:
-            tag, data, doc = load_locale_file(path, display)
+            tag, data, doc, found = load_locale_file(path, display)
         except CatalogueError as exc:
             problems.append(exc)
             continue
+        problems.extend(found)
         files[display] = doc
         out[str(tag)] = (display, data)
     return out

@@ -9,11 +9,11 @@ server's environment. Tags are BCP 47 (``es-MX``, ``zh-Hant-TW``) or POSIX-ish
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from babel import Locale, UnknownLocaleError
 
@@ -115,23 +115,21 @@ class LocaleSettings:
         return self.formality.get(channel) or self.formality.get("default") or "formal"
 
 
-_SETTING_TYPES: dict[str, type | tuple[type, ...]] = {
-    "name": str,
-    "fallback": list,
-    "currency": str,
-    "formality": dict,
-    "greeting": dict,
-    "sign_off": dict,
-    "units": dict,
-    "numbers": dict,
-    "convert": str,
-    "forbidden": list,
-    "limits": dict,
-}
+#: The duration units a locale file may give phrases for.
+DURATION_UNITS = ("minute", "hour", "day", "business_day", "week", "month")
+PLURAL_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
+CHANNELS = ("email", "chat", "sms")
+
+_MAPPING, _LIST, _TEXT = "a mapping", "a list", "text"
 
 
-def load_locale_file(path: Path, display: str) -> tuple[Tag, dict[str, Any], YamlFile]:
-    """Read and check one ``locales/<tag>.yaml`` file."""
+def load_locale_file(path: Path, display: str) -> tuple[Tag, dict[str, Any], YamlFile, list[CatalogueError]]:
+    """Read and check one ``locales/<tag>.yaml`` file.
+
+    A setting that is not valid is reported and left out, so the locale keeps
+    the rest of its file and takes that setting from its fallbacks; only a file
+    that is not a mapping of settings at all is refused whole.
+    """
     doc = read_yaml(path, display)
     data = doc.data if doc.data is not None else {}
     try:
@@ -143,34 +141,168 @@ def load_locale_file(path: Path, display: str) -> tuple[Tag, dict[str, Any], Yam
         ) from None
     if not isinstance(data, dict):
         raise CatalogueError("a locale file must be a mapping of settings", file=display, line=1)
+    problems: list[CatalogueError] = []
+    kept: dict[str, Any] = {}
     for name, value in data.items():
-        expected = _SETTING_TYPES.get(name)
-        if expected is None:
-            raise CatalogueError(
-                f"unknown setting {name!r}; known settings: {', '.join(sorted(_SETTING_TYPES))}",
-                file=display,
-                line=doc.line(str(name)),
-                locale=str(tag),
-            )
-        if not isinstance(value, expected):
-            raise CatalogueError(
-                f"setting {name!r} must be a {_type_name(expected)}, got {type(value).__name__}",
-                file=display,
-                line=doc.line(name),
-                locale=str(tag),
-            )
-    for entry in data.get("fallback", []):
+        problem: Found
+        check = _CHECKS.get(str(name))
+        if check is None:
+            close = [n for n in _CHECKS if _similar(str(name), n)]
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            problem = f"unknown setting {name!r}; {hint}known settings: {', '.join(sorted(_CHECKS))}"
+        else:
+            problem = check(value)
+        if problem is None:
+            kept[name] = value
+            continue
+        line = doc.line(str(name), *problem[1]) if isinstance(problem, tuple) else doc.line(str(name))
+        message = problem[0] if isinstance(problem, tuple) else problem
+        problems.append(CatalogueError(f"{message}; the setting is ignored", file=display, line=line, locale=str(tag)))
+    return tag, kept, doc, problems
+
+
+def _similar(a: str, b: str) -> bool:
+    from rapidfuzz import fuzz
+
+    return fuzz.ratio(a, b) >= 75
+
+
+#: A check's answer: None when the setting is valid, else the problem (and the path to it inside the setting).
+Found: TypeAlias = "str | tuple[str, tuple[str, ...]] | None"
+Check: TypeAlias = Callable[[Any], Found]
+
+
+def _kind(value: Any) -> str:
+    return {dict: _MAPPING, list: _LIST, str: _TEXT, bool: "true/false", int: "a number", float: "a number"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _text(name: str) -> Check:
+    def check(value: Any) -> Found:
+        return None if isinstance(value, str) else f"{name!r} must be text, got {_kind(value)}"
+
+    return check
+
+
+def _check_fallback(value: Any) -> Found:
+    if not isinstance(value, list):
+        return f"'fallback' must be a list of locale tags such as [es], got {_kind(value)}"
+    for entry in value:
         try:
-            parse_tag(entry)
-        except LocaleError as exc:
-            raise CatalogueError(exc.message, file=display, line=doc.line("fallback")) from None
-    return tag, data, doc
+            parse_tag(entry if isinstance(entry, str) else "!")
+        except LocaleError:
+            return f"'fallback' holds {entry!r}, which is not a locale tag such as 'es' or 'en-US'"
+    return None
 
 
-def _type_name(expected: type | tuple[type, ...]) -> str:
-    names: dict[type, str] = {dict: "mapping", list: "list", str: "string"}
-    types = expected if isinstance(expected, tuple) else (expected,)
-    return " or ".join(names.get(t, t.__name__) for t in types)
+def _check_currency(value: Any) -> Found:
+    if not isinstance(value, str) or not is_currency_code(value):
+        return f"'currency' must be an ISO 4217 code such as EUR or MXN, got {value!r}"
+    return None
+
+
+def _mapping_of(name: str, keys: tuple[str, ...], item: Callable[[str, Any], str | None]) -> Check:
+    """A check for a mapping whose keys come from ``keys`` and whose values pass ``item``."""
+
+    def check(value: Any) -> Found:
+        if not isinstance(value, dict):
+            return f"{name!r} must be {_MAPPING}, got {_kind(value)}"
+        for key, entry in value.items():
+            if key not in keys:
+                return (f"{name}: unknown entry {key!r}; use {', '.join(keys)}", (str(key),))
+            problem = item(f"{name}.{key}", entry)
+            if problem is not None:
+                return (problem, (str(key),))
+        return None
+
+    return check
+
+
+def _formality_value(name: str, value: Any) -> str | None:
+    return None if value in FORMALITIES else f"{name} must be formal or informal, got {value!r}"
+
+
+def _rule_text(name: str, value: Any) -> str | None:
+    return None if isinstance(value, str) else f"{name} must be text (a template), got {_kind(value)}"
+
+
+def _greeting_rules(name: str, value: Any) -> str | None:
+    if not isinstance(value, dict):
+        return f"{name} must be a mapping of female, male, neutral, anonymous to texts"
+    for gender, text in value.items():
+        if gender not in GENDERS:
+            return f"{name}: unknown entry {gender!r}; use {', '.join(GENDERS)}"
+        if not isinstance(text, str):
+            return f"{name}.{gender} must be text (a template), got {_kind(text)}"
+    return None
+
+
+def _unit_phrases(name: str, value: Any) -> str | None:
+    if not isinstance(value, dict) or not value:
+        return f"{name} must map plural categories to phrases, e.g. {{one: '{{0}} day', other: '{{0}} days'}}"
+    for category, phrase in value.items():
+        if category not in PLURAL_CATEGORIES:
+            return f"{name}: {category!r} is not a plural category; use {', '.join(PLURAL_CATEGORIES)}"
+        if not isinstance(phrase, str) or "{0}" not in phrase:
+            return f"{name}.{category} must be a phrase with {{0}} where the number goes, got {phrase!r}"
+    return None
+
+
+def _check_numbers(value: Any) -> Found:
+    if not isinstance(value, dict):
+        return f"'numbers' must be {_MAPPING}, got {_kind(value)}"
+    for key, entry in value.items():
+        if key != "minimum_grouping_digits":
+            return (f"numbers: unknown entry {key!r}; use minimum_grouping_digits", (str(key),))
+        if type(entry) is not int or not 1 <= entry <= 4:
+            return (f"numbers.minimum_grouping_digits must be a whole number from 1 to 4, got {entry!r}", (key,))
+    return None
+
+
+def _check_convert(value: Any) -> Found:
+    from ._chinese import CONVERSIONS
+
+    if value not in CONVERSIONS:
+        return f"'convert' must name a built-in conversion ({', '.join(sorted(CONVERSIONS))}), got {value!r}"
+    return None
+
+
+def _check_forbidden(value: Any) -> Found:
+    if not isinstance(value, list) or not all(isinstance(p, str) and p.strip() for p in value):
+        return "'forbidden' must be a list of phrases"
+    return None
+
+
+def _limit_value(name: str, value: Any) -> str | None:
+    return None if type(value) is int and value > 0 else f"{name} must be a whole number above 0, got {value!r}"
+
+
+_CHECKS: dict[str, Check] = {
+    "name": _text("name"),
+    "fallback": _check_fallback,
+    "currency": _check_currency,
+    "formality": _mapping_of("formality", (*CHANNELS, "default"), _formality_value),
+    "greeting": _mapping_of("greeting", FORMALITIES, _greeting_rules),
+    "sign_off": _mapping_of("sign_off", FORMALITIES, _rule_text),
+    "units": _mapping_of("units", DURATION_UNITS, _unit_phrases),
+    "numbers": _check_numbers,
+    "convert": _check_convert,
+    "forbidden": _check_forbidden,
+    "limits": _mapping_of("limits", CHANNELS, _limit_value),
+}
+
+
+@lru_cache(maxsize=1)
+def _currency_codes() -> frozenset[str]:
+    from babel.numbers import list_currencies
+
+    return frozenset(list_currencies())
+
+
+def is_currency_code(code: str) -> bool:
+    """True for an ISO 4217 code CLDR knows (``USD``; not ``USX`` or ``usd``)."""
+    return code in _currency_codes()
 
 
 def merge_settings(tag: Tag, layers: Iterable[tuple[str, Mapping[str, Any]]]) -> LocaleSettings:

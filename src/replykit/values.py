@@ -20,7 +20,7 @@ from babel import Locale
 from babel.numbers import format_currency, format_decimal, format_percent, get_currency_symbol
 
 from .errors import InvalidValueError
-from .locales import LocaleSettings
+from .locales import DURATION_UNITS, LocaleSettings
 
 #: The variable types a catalogue may declare.
 TYPES = (
@@ -40,7 +40,6 @@ TYPES = (
     "boolean",
 )
 
-DURATION_UNITS = ("minute", "hour", "day", "business_day", "week", "month")
 _BABEL_UNITS = {
     "minute": "duration-minute",
     "hour": "duration-hour",

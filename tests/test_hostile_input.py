@@ -1,0 +1,135 @@
+"""Hostile locale files, customer values and messages: refused clearly, bounded, nothing leaks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+import replykit
+from conftest import SIMPLE_EN
+from replykit import _chinese
+
+MakeCatalog = Callable[..., Path]
+SECRET = "SHOP_API_TOKEN=s3cr3t"
+
+ZH = """
+customs.import_tax:
+  title: 进口税
+  email:
+    subject: 关于{{ country }}的进口税
+    body: |
+      {{ greeting }}
+      软件和信息。
+      {{ sign_off }}
+  chat: 软件和信息：{{ country }}
+"""
+
+
+def _leaky_opencc_config(folder: Path) -> Path:
+    """An OpenCC config whose dictionary maps 软件 to a secret, as a hostile locale file would name."""
+    (folder / "leak.txt").write_text(f"软件\t{SECRET}\n", encoding="utf-8")
+    dictionary = {"type": "text", "file": str(folder / "leak.txt")}
+    config = {
+        "name": "leak",
+        "segmentation": {"type": "mmseg", "dict": dictionary},
+        "conversion_chain": [{"dict": dictionary}],
+    }
+    path = folder / "leak.json"
+    path.write_text(json.dumps(config), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("convert", ["locales/leak.json", "LEAK", "/proc/self/environ", "s2twp.json", "../s2t"])
+def test_a_locale_file_cannot_name_a_conversion_file(make_catalog: MakeCatalog, convert: str) -> None:
+    root = make_catalog(
+        {
+            "templates/en/customs.yaml": SIMPLE_EN,
+            "templates/zh/customs.yaml": ZH,
+            "locales/zh.yaml": "fallback: [en]\n",
+            "locales/zh-TW.yaml": f"fallback: [zh]\nconvert: {json.dumps(convert)}\n",
+        }
+    )
+    _leaky_opencc_config(root / "locales")
+    lib = replykit.load(root)
+    (problem,) = [p for p in lib.problems if p.file == "locales/zh-TW.yaml"]
+    assert problem.line == 2 and "built-in conversion" in problem.message
+    reply = lib.render("customs.import_tax", locale="zh-TW", channel="chat", **lib.examples("customs.import_tax"))
+    assert SECRET not in reply.body and "軟體" in reply.body  # the region's default conversion answers
+
+
+def test_a_conversion_file_in_the_working_folder_is_never_loaded(
+    lib: replykit.Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    leak = _leaky_opencc_config(tmp_path)
+    for name in ("s2twp.json", "s2hk.json", "t2s.json"):  # what OpenCC would look for in the current folder
+        (tmp_path / name).write_text(leak.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    _chinese._converter.cache_clear()
+    try:
+        assert _chinese.convert("软件", "s2twp") == "軟體"
+        reply = lib.render("pre_sale.welcome", locale="zh-HK", **lib.examples("pre_sale.welcome", "zh-HK"))
+        assert SECRET not in reply.body
+    finally:
+        _chinese._converter.cache_clear()
+
+
+def test_only_built_in_conversions_convert() -> None:
+    with pytest.raises(replykit.ReplykitError, match="unknown Chinese conversion") as info:
+        _chinese.convert("软件", "/etc/passwd")
+    assert "/etc/passwd" in str(info.value) and "s2twp" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("setting", "line", "message"),
+    [
+        ("numbers: {minimum_grouping_digits: abc}", 2, "minimum_grouping_digits must be a whole number"),
+        ("numbers:\n  minimum_grouping_digits: 9", 3, "from 1 to 4"),
+        ("currency: USX", 2, "ISO 4217"),
+        ("formality: {email: polite}", 2, "formal or informal"),
+        ("greeting:\n  formal:\n    female: [1, 2]", 3, "greeting.formal.female must be text"),
+        ("units:\n  day: {other: days}", 3, "{0}"),
+        ("units:\n  fortnight: {other: '{0} x'}", 3, "unknown entry 'fortnight'"),
+        ("limits: {chat: -5}", 2, "above 0"),
+        ("sign_off: {formal: 5}", 2, "must be text"),
+        ("fallbak: [en]", 2, "did you mean 'fallback'"),
+        ("forbidden: no", 2, "list of phrases"),
+    ],
+)
+def test_a_bad_locale_setting_is_a_problem_and_the_rest_of_the_file_still_works(
+    make_catalog: MakeCatalog, setting: str, line: int, message: str
+) -> None:
+    root = make_catalog(
+        {
+            "templates/en/customs.yaml": SIMPLE_EN,
+            "locales/en-GB.yaml": "fallback: [en]\n" + setting + "\nname: British\n",
+        }
+    )
+    lib = replykit.load(root)
+    (problem,) = lib.problems
+    assert isinstance(problem, replykit.CatalogueError)
+    assert (problem.file, problem.line, problem.locale) == ("locales/en-GB.yaml", line, "en-GB")
+    assert message in problem.message and "ignored" in problem.message
+    reply = lib.render("customs.import_tax", locale="en-GB", **lib.examples("customs.import_tax"))
+    assert reply.locale == "en-GB" and "Dear Ms. Ruiz," in reply.body
+
+
+def test_locale_problems_are_lint_errors(make_catalog: MakeCatalog) -> None:
+    from replykit.lint import lint
+
+    root = make_catalog(
+        {"templates/en/customs.yaml": SIMPLE_EN, "locales/en-GB.yaml": "numbers: {minimum_grouping_digits: abc}\n"}
+    )
+    (finding,) = lint(replykit.load(root))
+    assert (finding.file, finding.line, finding.code, finding.severity) == ("locales/en-GB.yaml", 1, "schema", "error")
+
+
+def test_every_shipped_locale_file_is_valid(lib: replykit.Library) -> None:
+    assert not [p for p in lib.problems if (p.file or "").startswith("locales/")]
+
+
+def _yaml(data: object) -> str:
+    return yaml.safe_dump(data, allow_unicode=True)

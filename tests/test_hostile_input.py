@@ -133,3 +133,88 @@ def test_every_shipped_locale_file_is_valid(lib: replykit.Library) -> None:
 
 def _yaml(data: object) -> str:
     return yaml.safe_dump(data, allow_unicode=True)
+
+
+TYPED = {
+    "customs.typed": {
+        "title": "Typed",
+        "variables": {
+            "n": {"type": "integer", "example": 3, "required": False},
+            "x": {"type": "number", "example": 1.5, "required": False},
+            "p": {"type": "percent", "example": 15, "required": False},
+            "m": {"type": "money", "example": "12.50 USD", "required": False},
+            "d": {"type": "duration", "example": {"min": 3, "max": 5}, "required": False},
+            "items": {"type": "list", "example": ["Lamp"], "required": False},
+            "day": {"type": "date", "example": "2026-03-05", "required": False},
+            "s": {"type": "string", "example": "x", "required": False},
+            "customer": {"type": "customer", "example": {"name": "Ana"}, "required": False},
+        },
+        "chat": "{{ n }} {{ x }} {{ p }} {{ m }} {{ d }} {{ items }} {{ day }} {{ s }} {{ customer }}",
+    }
+}
+
+
+HOSTILE_VALUES = [
+    ("n", "1e999999999", "under 10^15"),
+    ("n", "1e999999", "under 10^15"),
+    ("n", 10**100_000, "larger number"),
+    ("n", 1e308, "under 10^15"),
+    ("n", "9" * 100_000, "100,000 characters"),
+    ("x", "NaN", "finite"),
+    ("x", float("inf"), "finite"),
+    ("x", "1e-99999999", "decimals"),
+    ("p", "1e999", "under 10^15"),
+    ("p", "-Infinity", "finite"),
+    ("m", {"amount": "1e999999999", "currency": "USD"}, "under 10^15"),
+    ("m", "1" * 200 + " USD", "expected money"),
+    ("d", {"min": 1, "max": 10**12}, "from 0 to 100,000"),
+    ("d", {"value": -3}, "from 0 to 100,000"),
+    ("items", ["x" * 1000] * 1001, "1,001 items"),
+    ("items", ["x" * 100_000, "y"], "characters in all"),
+    ("items", [["nested"]], "texts or numbers"),
+    ("day", "2026-03-05" + " " * 1_000_000, "expected an ISO date"),
+    ("s", "x" * 1_000_001, "1,000,001 characters"),
+    ("customer", {"first_name": "x" * 1_000_001}, "first_name"),
+    ("customer", {"first_name": ["a"]}, "must be text"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"), HOSTILE_VALUES, ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(HOSTILE_VALUES)]
+)
+def test_a_hostile_value_is_the_callers_error_naming_the_variable(
+    make_catalog: MakeCatalog, name: str, value: object, message: str
+) -> None:
+    lib = replykit.load(make_catalog({"templates/en/customs.yaml": _yaml(TYPED)}))
+    with pytest.raises(replykit.InvalidValueError) as info:
+        lib.render("customs.typed", channel="chat", **{name: value})
+    error = info.value
+    assert not isinstance(error, replykit.TemplateError)
+    assert f"variable {name!r}" in str(error) and message in str(error)
+    assert len(str(error)) < 300  # the value is never echoed whole
+
+
+def test_a_megabyte_list_in_a_shipped_template_is_refused(lib: replykit.Library) -> None:
+    key = next(k for k in lib.keys() if any(v.type == "list" for v in lib.variables(k).values()))
+    name = next(n for n, v in lib.variables(key).items() if v.type == "list")
+    values = {**lib.examples(key), name: [f"item number {i}" for i in range(80_000)]}
+    with pytest.raises(replykit.InvalidValueError, match="over the limit"):
+        lib.render(key, **values)
+
+
+def test_values_within_bounds_still_render(make_catalog: MakeCatalog) -> None:
+    lib = replykit.load(make_catalog({"templates/en/customs.yaml": _yaml(TYPED)}))
+    reply = lib.render(
+        "customs.typed",
+        channel="chat",
+        n=10**14,
+        x="0.000000000001",
+        p="99.5%",
+        m={"amount": "999999999999999", "currency": "JPY"},
+        d={"min": 0, "max": 100_000},
+        items=["x"] * 1000,
+        day="2026-03-05",
+        s="y" * 100_000,
+        customer={"first_name": "Ana"},
+    )
+    assert "100,000,000,000,000" in reply.body and "99.5%" in reply.body and "¥999,999,999,999,999" in reply.body

@@ -369,6 +369,23 @@ def _has_han(text: str) -> bool:
 
 
 # -- reading raw values (JSON, YAML, CLI strings) as declared types ----------------------
+#
+# Values come from customers and order systems: every reader bounds a value's size
+# and magnitude before converting or formatting it, so no value can cost more than
+# a few milliseconds or kilobytes to turn into text.
+
+#: Characters of one text value (a message, an address, a product name).
+MAX_TEXT = 100_000
+#: Items of one list value.
+MAX_ITEMS = 1_000
+#: Characters of a number, date or money amount written as text.
+MAX_NUMBER_TEXT = 64
+#: Digits before the decimal point of any number or amount (under a thousand trillion).
+MAX_WHOLE_DIGITS = 15
+#: Digits after the decimal point of any number.
+MAX_DECIMALS = 12
+#: The largest duration, in its unit.
+MAX_DURATION = 100_000
 
 
 def coerce(type_: str, value: Any, fmt: Formatter, language: str) -> Any:
@@ -384,19 +401,35 @@ def coerce(type_: str, value: Any, fmt: Formatter, language: str) -> Any:
     return reader(value, fmt, language)
 
 
+def shown(value: Any, limit: int = 40) -> str:
+    """``value`` quoted for an error message, cut short: a message never repeats a huge value."""
+    if isinstance(value, str):
+        text = value if len(value) <= limit else value[:limit] + "…"
+        return repr(text)
+    if isinstance(value, (bool, int, float, Decimal)) and not (isinstance(value, int) and value.bit_length() > 64):
+        return repr(value)
+    if isinstance(value, Mapping):
+        return "a mapping"
+    return "a list" if isinstance(value, (list, tuple)) else "a value of another kind"
+
+
 def _bind(obj: Any, fmt: Formatter) -> Any:
     obj._fmt = fmt
     return obj
 
 
 def _read_text(value: Any, fmt: Formatter, language: str) -> str:
-    if isinstance(value, (dict, list)):
-        raise InvalidValueError(f"expected text, got {type(value).__name__}")
-    return _clean_text(str(value))
+    if isinstance(value, (dict, list, tuple)):
+        raise InvalidValueError(f"expected text, got {shown(value)}")
+    if isinstance(value, int) and value.bit_length() > 64:
+        raise InvalidValueError("expected text, got a number too large to write out")
+    return _clean_text(value if isinstance(value, str) else str(value))
 
 
 def _clean_text(text: str) -> str:
-    """Text that can be sent: a lone surrogate (broken UTF-16) cannot be encoded anywhere."""
+    """Text that can be sent: not over the size limit, no lone surrogate (broken UTF-16)."""
+    if len(text) > MAX_TEXT:
+        raise InvalidValueError(f"text of {len(text):,} characters is over the limit of {MAX_TEXT:,}")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -408,34 +441,50 @@ def _clean_text(text: str) -> str:
 
 
 def _read_integer(value: Any, fmt: Formatter, language: str) -> LocalInt:
-    if type(value) is int:  # the common case, straight from JSON
-        return _bind(LocalInt(value), fmt)  # type: ignore[no-any-return]
     if isinstance(value, bool):
         raise InvalidValueError("expected a whole number, got true/false")
     number = _decimal(value, "a whole number")
     if number != number.to_integral_value():
-        raise InvalidValueError(f"expected a whole number, got {value!r}")
+        raise InvalidValueError(f"expected a whole number, got {shown(value)}")
     return _bind(LocalInt(int(number)), fmt)  # type: ignore[no-any-return]
 
 
 def _decimal(value: Any, what: str) -> Decimal:
-    if isinstance(value, (bool, dict, list)):
-        raise InvalidValueError(f"expected {what}, got {value!r}")
+    """``value`` as a finite Decimal within the bounds, checked before any costly conversion."""
+    if isinstance(value, (bool, dict, list, tuple)):
+        raise InvalidValueError(f"expected {what}, got {shown(value)}")
     if isinstance(value, int):  # also LocalInt, whose str() is locale-formatted
-        return Decimal(int(value))
+        if value.bit_length() > 64:
+            raise InvalidValueError(f"expected {what} under {_LARGEST}, got a larger number")
+        return _in_bounds(Decimal(int(value)), value, what)
     if isinstance(value, Decimal):
-        number = Decimal(value)
-        if not number.is_finite():
-            raise InvalidValueError(f"expected a finite {what}, got {value!r}")
-        return number
-    if isinstance(value, float):
-        value = float.__repr__(value)
+        if len(value.as_tuple().digits) > MAX_WHOLE_DIGITS + MAX_DECIMALS:
+            raise InvalidValueError(f"expected {what} of at most {MAX_WHOLE_DIGITS + MAX_DECIMALS} digits")
+        return _in_bounds(Decimal(value), value, what)
+    text = float.__repr__(value) if isinstance(value, float) else str(value).strip()
+    if len(text) > MAX_NUMBER_TEXT:
+        raise InvalidValueError(f"expected {what}, got text of {len(text):,} characters")
     try:
-        number = Decimal(str(value).strip())
+        number = Decimal(text)
     except InvalidOperation:
-        raise InvalidValueError(f"expected {what}, got {value!r}") from None
+        raise InvalidValueError(f"expected {what}, got {shown(value)}") from None
+    return _in_bounds(number, value, what)
+
+
+_LARGEST = f"10^{MAX_WHOLE_DIGITS}"
+
+
+def _in_bounds(number: Decimal, value: Any, what: str) -> Decimal:
     if not number.is_finite():
-        raise InvalidValueError(f"expected a finite {what}, got {value!r}")
+        raise InvalidValueError(f"expected a finite {what}, got {shown(value)}")
+    if not number:
+        return Decimal(0)  # 0E-999999 is zero too
+    if number.adjusted() >= MAX_WHOLE_DIGITS:
+        raise InvalidValueError(f"expected {what} under {_LARGEST}, got {shown(value)}")
+    _, digits, exponent = number.as_tuple()
+    trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    if -int(exponent) - trailing_zeros > MAX_DECIMALS:
+        raise InvalidValueError(f"expected {what} with at most {MAX_DECIMALS} decimals, got {shown(value)}")
     return number
 
 
@@ -444,7 +493,7 @@ def _read_number(value: Any, fmt: Formatter, language: str) -> LocalNumber:
 
 
 def _read_percent(value: Any, fmt: Formatter, language: str) -> Percent:
-    text = str(value).strip().rstrip("%").strip() if isinstance(value, str) else value
+    text = value.strip().rstrip("%").strip() if isinstance(value, str) else value
     return _bind(Percent(_decimal(text, "a percentage such as 15")), fmt)  # type: ignore[no-any-return]
 
 
@@ -458,26 +507,33 @@ def _read_money(value: Any, fmt: Formatter, language: str) -> Money:
             raise InvalidValueError("money needs an 'amount', e.g. {amount: 12.5, currency: USD}")
         amount, currency = value["amount"], value.get("currency")
     elif isinstance(value, str):
-        match = _MONEY_TEXT.match(value)
+        match = _MONEY_TEXT.match(value) if len(value) <= MAX_NUMBER_TEXT else None
         if not match or (match[1] and match[3]):
-            raise InvalidValueError(f"expected money such as '12.50 USD', got {value!r}")
+            raise InvalidValueError(f"expected money such as '12.50 USD', got {shown(value)}")
         amount, currency = match[2], match[1] or match[3]
     else:
         amount = value
-    currency = str(currency or fmt.currency).upper()
+    currency = (currency if isinstance(currency, str) else fmt.currency if currency is None else "?").upper()
     if not (len(currency) == 3 and currency.isascii() and currency.isalpha()):
-        raise InvalidValueError(f"currency must be an ISO 4217 code such as USD, got {currency!r}")
+        raise InvalidValueError(f"currency must be an ISO 4217 code such as USD, got {shown(currency)}")
     return Money(_decimal(amount, "an amount"), currency, fmt)
+
+
+def _date_text(value: Any, example: str) -> str:
+    if not isinstance(value, str) or len(value) > MAX_NUMBER_TEXT:
+        raise InvalidValueError(f"expected an ISO date such as {example}, got {shown(value)}")
+    return value.strip()
 
 
 def _read_date(value: Any, fmt: Formatter, language: str) -> LocalDate:
     if isinstance(value, dt.datetime):
         value = value.date()
     if not isinstance(value, dt.date):
+        text = _date_text(value, "2026-03-05")
         try:
-            value = dt.date.fromisoformat(str(value).strip()[:10])
+            value = dt.date.fromisoformat(text[:10])
         except ValueError:
-            raise InvalidValueError(f"expected an ISO date such as 2026-03-05, got {value!r}") from None
+            raise InvalidValueError(f"expected an ISO date such as 2026-03-05, got {shown(text)}") from None
     return _bind(LocalDate(value.year, value.month, value.day), fmt)  # type: ignore[no-any-return]
 
 
@@ -485,11 +541,13 @@ def _read_datetime(value: Any, fmt: Formatter, language: str) -> LocalDateTime:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         value = dt.datetime(value.year, value.month, value.day)
     if not isinstance(value, dt.datetime):
-        text = str(value).strip()
+        text = _date_text(value, "2026-03-05T14:30:00")
         try:
             value = dt.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
         except ValueError:
-            raise InvalidValueError(f"expected an ISO date-time such as 2026-03-05T14:30:00, got {value!r}") from None
+            raise InvalidValueError(
+                f"expected an ISO date-time such as 2026-03-05T14:30:00, got {shown(text)}"
+            ) from None
     out = LocalDateTime(
         value.year,
         value.month,
@@ -503,37 +561,61 @@ def _read_datetime(value: Any, fmt: Formatter, language: str) -> LocalDateTime:
     return _bind(out, fmt)  # type: ignore[no-any-return]
 
 
+_RANGE_TEXT = re.compile(r"\s*(\d{1,9})\s*[-–]\s*(\d{1,9})\s*")
+
+
 def _read_duration(value: Any, fmt: Formatter, language: str) -> Duration:
     unit = "day"
     if isinstance(value, Mapping):
-        unit = str(value.get("unit", "day"))
+        unit = value.get("unit", "day")
         if "min" in value or "max" in value:
             low, high = value.get("min", value.get("max")), value.get("max")
         elif "value" in value:
             low, high = value["value"], None
         else:
             raise InvalidValueError("a duration needs 'value', or 'min' and 'max', e.g. {min: 7, max: 10}")
-    elif isinstance(value, str) and re.fullmatch(r"\s*\d+\s*[-–]\s*\d+\s*", value):
-        low, high = re.split(r"[-–]", value)
+    elif isinstance(value, str) and len(value) <= MAX_NUMBER_TEXT and (match := _RANGE_TEXT.fullmatch(value)):
+        low, high = match[1], match[2]
     else:
         low, high = value, None
     if unit not in DURATION_UNITS:
-        raise InvalidValueError(f"unknown duration unit {unit!r}; use one of {', '.join(DURATION_UNITS)}")
-    lo = int(_read_integer(low, fmt, language))
-    hi = int(_read_integer(high, fmt, language)) if high is not None else None
+        raise InvalidValueError(f"unknown duration unit {shown(unit)}; use one of {', '.join(DURATION_UNITS)}")
+    lo = _duration_part(low, fmt, language)
+    hi = _duration_part(high, fmt, language) if high is not None else None
     if hi is not None and hi < lo:
         raise InvalidValueError(f"duration min {lo} is greater than max {hi}")
     return Duration(lo, hi, unit, fmt)
+
+
+def _duration_part(value: Any, fmt: Formatter, language: str) -> int:
+    number = int(_read_integer(value, fmt, language))
+    if not 0 <= number <= MAX_DURATION:
+        raise InvalidValueError(f"a duration is from 0 to {MAX_DURATION:,}, got {number:,}")
+    return number
 
 
 def _read_list(value: Any, fmt: Formatter, language: str) -> TextList:
     if isinstance(value, str):
         items: list[Any] = [v.strip() for v in _clean_text(value).split(",") if v.strip()]
     elif isinstance(value, (list, tuple)):
-        items = [_clean_text(v) if isinstance(v, str) else v for v in value]
+        if len(value) > MAX_ITEMS:
+            raise InvalidValueError(f"a list of {len(value):,} items is over the limit of {MAX_ITEMS:,}")
+        items = [_list_item(v, fmt, language) for v in value]
     else:
-        raise InvalidValueError(f"expected a list, got {type(value).__name__}")
+        raise InvalidValueError(f"expected a list, got {shown(value)}")
+    if len(items) > MAX_ITEMS:
+        raise InvalidValueError(f"a list of {len(items):,} items is over the limit of {MAX_ITEMS:,}")
+    if sum(len(str(i)) for i in items) > MAX_TEXT:
+        raise InvalidValueError(f"a list of over {MAX_TEXT:,} characters in all is over the limit")
     return _bind(TextList(items), fmt)  # type: ignore[no-any-return]
+
+
+def _list_item(value: Any, fmt: Formatter, language: str) -> Any:
+    if isinstance(value, str):
+        return _clean_text(value)
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return _read_number(value, fmt, language)
+    raise InvalidValueError(f"a list holds texts or numbers, got {shown(value)}")
 
 
 _CUSTOMER_FIELDS = frozenset({"first_name", "last_name", "name", "gender", "locale", "email"})
@@ -547,29 +629,39 @@ def _read_customer(value: Any, fmt: Formatter, language: str) -> Customer:
         raise InvalidValueError("a customer is a mapping such as {first_name: Ana, last_name: Ruiz, gender: female}")
     unknown = value.keys() - _CUSTOMER_FIELDS
     if unknown:
-        raise InvalidValueError(f"unknown customer field(s): {', '.join(sorted(map(str, unknown)))}")
-    gender = str(value.get("gender") or "neutral").lower()
-    gender = _GENDER_ALIASES.get(gender, gender)
+        raise InvalidValueError(f"unknown customer field(s): {', '.join(sorted(shown(k) for k in unknown)[:5])}")
+    gender = value.get("gender") or "neutral"
+    gender = _GENDER_ALIASES.get(gender.lower(), gender.lower()) if isinstance(gender, str) else gender
     if gender not in ("female", "male", "neutral"):
-        raise InvalidValueError(f"customer gender must be female, male or neutral, got {gender!r}")
+        raise InvalidValueError(f"customer gender must be female, male or neutral, got {shown(gender)}")
     return Customer(
-        _clean_text(str(value.get("first_name") or "").strip()),
-        _clean_text(str(value.get("last_name") or "").strip()),
+        _name_part(value, "first_name"),
+        _name_part(value, "last_name"),
         gender,
-        _clean_text(str(value.get("name") or "").strip()),
+        _name_part(value, "name"),
         language,
     )
+
+
+def _name_part(value: Mapping[str, Any], field: str) -> str:
+    part = value.get(field) or ""
+    if not isinstance(part, str):
+        raise InvalidValueError(f"customer {field} must be text, got {shown(part)}")
+    try:
+        return _clean_text(part).strip()
+    except InvalidValueError as exc:
+        raise InvalidValueError(f"customer {field}: {exc.message}") from None
 
 
 def _read_boolean(value: Any, fmt: Formatter, language: str) -> bool:
     if isinstance(value, bool):
         return value
-    text = str(value).strip().lower()
-    if text in ("true", "yes", "1", "on"):
+    text = value.strip().lower() if isinstance(value, str) else value
+    if text in ("true", "yes", "1", "on", 1):
         return True
-    if text in ("false", "no", "0", "off"):
+    if text in ("false", "no", "0", "off", 0):
         return False
-    raise InvalidValueError(f"expected true or false, got {value!r}")
+    raise InvalidValueError(f"expected true or false, got {shown(value)}")
 
 
 _READERS: dict[str, Callable[[Any, Formatter, str], Any]] = {

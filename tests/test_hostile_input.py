@@ -218,3 +218,118 @@ def test_values_within_bounds_still_render(make_catalog: MakeCatalog) -> None:
         customer={"first_name": "Ana"},
     )
     assert "100,000,000,000,000" in reply.body and "99.5%" in reply.body and "¥999,999,999,999,999" in reply.body
+
+
+# -- messages: detection and search read a bounded part, with patterns that cannot backtrack
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["a" * 20_000 + " 1", "a" * 20_000 + " @", "x1" * 50_000 + "é", "#" * 30_000 + "a", "www." * 20_000],
+    ids=["letters-digit", "letters-at", "one-long-code", "hashes", "www"],
+)
+def test_crafted_messages_are_read_in_linear_time(lib: replykit.Library, message: str) -> None:
+    from replykit.detect import remove_noise
+
+    assert len(remove_noise(message)) <= len(message) + 1
+    assert lib.detect(message).language in lib.languages
+    lib.suggest(message)
+    lib.search(message)
+
+
+def test_only_the_start_of_a_long_message_is_read(lib: replykit.Library) -> None:
+    from replykit.detect import MAX_MESSAGE_CHARS
+
+    spanish = "hola, quiero saber dónde está mi pedido, gracias. " * 100
+    message = spanish[:MAX_MESSAGE_CHARS] + " hello, where is my parcel? thank you" * 10_000
+    assert lib.detect(message).language == "es"
+    assert lib.detect(message[:MAX_MESSAGE_CHARS]) == lib.detect(message)
+    assert lib.suggest(message) == lib.suggest(message[:MAX_MESSAGE_CHARS])
+
+
+def _retained(work: Callable[[], None]) -> int:
+    import gc
+    import tracemalloc
+
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        work()
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+
+
+def test_caches_do_not_keep_customer_text(lib: replykit.Library) -> None:
+    lib.suggest("warm up the index")
+
+    def many_messages() -> None:
+        for i in range(30):
+            lib.suggest(f"{i} " + "where is my parcel " * 10_000)
+
+    def many_tags() -> None:
+        for i in range(30):
+            with pytest.raises(replykit.LocaleError):
+                lib.render("pre_sale.welcome", locale=f"es-{i}" + "x" * 200_000, **lib.examples("pre_sale.welcome"))
+
+    def many_shops() -> None:
+        for i in range(30):
+            lib.render("pre_sale.welcome", **{**lib.examples("pre_sale.welcome"), "shop": f"{i}" + "S" * 99_000})
+
+    for work in (many_messages, many_tags, many_shops):
+        assert _retained(work) < 2_000_000, work.__name__  # 30 inputs of 100-800 kB each: none is kept
+
+
+def test_a_huge_locale_or_key_is_refused_without_being_repeated(lib: replykit.Library) -> None:
+    with pytest.raises(replykit.LocaleError) as info:
+        lib.negotiate("es-" + "x" * 1_000_000)
+    assert len(str(info.value)) < 400
+    with pytest.raises(replykit.UnknownKeyError) as key_info:
+        lib.render("pre_sale." + "x" * 1_000_000)
+    assert len(str(key_info.value)) < 400 and key_info.value.suggestions == ()
+    with pytest.raises(replykit.DetectionError) as hint_info:
+        lib.detect("hola", hints={"country": "M" * 1_000_000})
+    assert len(str(hint_info.value)) < 400
+
+
+def test_a_huge_accept_language_header_is_read_in_part(lib: replykit.Library) -> None:
+    header = "es-MX," + ",".join(f"x{i}" for i in range(200_000))
+    assert lib.detect("ok", hints={"accept_language": header}).locale == "es-MX"
+
+
+# -- subjects are one header line
+
+
+@pytest.mark.parametrize("value", ["Mexico\r\nBcc: everyone@evil.example", "a\u2028b", "a\x85b", "a\x0bb", "a\x00b"])
+def test_a_value_cannot_put_a_line_break_into_a_subject(make_catalog: MakeCatalog, value: str) -> None:
+    lib = replykit.load(make_catalog({"templates/en/customs.yaml": SIMPLE_EN}))
+    with pytest.raises(replykit.InvalidValueError, match="variable 'country' puts a line break") as info:
+        lib.render("customs.import_tax", customer={"name": "Ana"}, country=value)
+    assert info.value.key == "customs.import_tax"
+    body = lib.render("customs.import_tax", channel="chat", customer={"name": "Ana"}, country=value).body
+    assert value in body  # chat and bodies keep what the customer wrote
+
+
+def test_a_translation_whose_subject_breaks_falls_back_and_lint_reports_it(make_catalog: MakeCatalog) -> None:
+    from replykit.lint import lint
+
+    es = SIMPLE_EN.replace("subject: Import tax for {{ country }}", 'subject: "Impuestos\\nBcc: x@evil.example"')
+    root = make_catalog({"templates/en/customs.yaml": SIMPLE_EN, "templates/es/customs.yaml": es})
+    lib = replykit.load(root)
+    reply = lib.render("customs.import_tax", locale="es", customer={"name": "Ana"}, country="MX")
+    assert reply.language == "en" and "\n" not in (reply.subject or "")
+    (defect,) = reply.defects
+    assert isinstance(defect, replykit.TemplateError) and defect.file == "templates/es/customs.yaml"
+    codes = {(f.code, f.file, f.line) for f in lint(lib)}
+    assert ("subject-line-break", "templates/es/customs.yaml", 7) in codes
+
+
+@pytest.mark.parametrize("field", ["shop", "agent"])
+def test_shop_and_agent_are_checked_like_any_value(make_catalog: MakeCatalog, field: str) -> None:
+    lib = replykit.load(make_catalog({"templates/en/customs.yaml": SIMPLE_EN}))
+    with pytest.raises(replykit.InvalidValueError, match=f"variable '{field}'.*lone surrogate"):
+        lib.render("customs.import_tax", customer={"name": "Ana"}, country="MX", **{field: "bad \ud800"})
+    with pytest.raises(replykit.InvalidValueError, match=f"variable '{field}'.*text"):
+        lib.render("customs.import_tax", customer={"name": "Ana"}, country="MX", **{field: {"x": 1}})

@@ -27,15 +27,18 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any, Protocol, runtime_checkable
 
-from .errors import DetectionError, LocaleError
+from .errors import DetectionError, LocaleError, shown
 from .locales import Tag, parse_tag
 
-_LINKS = re.compile(r"https?://[!-~]+|www\.[!-~]+|[\w.+-]+@[\w-]+\.[\w.-]+", re.ASCII)
-_CODES = re.compile(
-    r"[#@][A-Za-z0-9_-]+"  # order numbers, hashtags, handles
-    r"|[A-Za-z0-9_-]*[0-9][A-Za-z0-9_-]*",  # anything with a digit: ids, tracking and product codes
-    re.ASCII,
-)
+#: Characters of a message that detection and search read. The customer's own words
+#: come first (a quoted thread or a signature follows them), and a page is plenty;
+#: the cap bounds the time any message can cost.
+MAX_MESSAGE_CHARS = 4_000
+
+# Noise is found token by token with patterns that cannot backtrack: each run of
+# letters and digits is matched once, whole, and dropped when it holds a digit.
+_TOKEN = re.compile(r"\S+")
+_CODE = re.compile(r"[#@]?[A-Za-z0-9_-]+", re.ASCII)
 _WORD = re.compile(r"[^\W\d_]+")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
@@ -306,10 +309,14 @@ def _read_hints(hints: Mapping[str, Any] | str | None) -> list[_Hint]:
     return out
 
 
+#: Languages of an Accept-Language header that are read (browsers send a handful).
+MAX_ACCEPTED_LANGUAGES = 20
+
+
 def _accept_language(header: str) -> list[_Hint]:
     """``es-MX,es;q=0.9,en;q=0.8`` -> es-MX, es, en (by quality, then order)."""
     weighted: list[tuple[float, int, Tag]] = []
-    for index, part in enumerate(header.split(",")):
+    for index, part in enumerate(header.split(",", MAX_ACCEPTED_LANGUAGES)[:MAX_ACCEPTED_LANGUAGES]):
         value, _, params = part.strip().partition(";")
         quality = 1.0
         match = re.search(r"q\s*=\s*([0-9.]+)", params)
@@ -337,7 +344,7 @@ def _country_languages(country: str) -> tuple[str, ...]:
 def _country(code: str) -> list[_Hint]:
     country = code.strip().upper()
     if not re.fullmatch(r"[A-Z]{2}", country):
-        raise DetectionError(f"country hint must be an ISO 3166 code such as MX, got {code!r}")
+        raise DetectionError(f"country hint must be an ISO 3166 code such as MX, got {shown(code)}")
     return [_Hint(_base(lang), country) for lang in _country_languages(country)]
 
 
@@ -366,6 +373,7 @@ def detect_language(
     >>> detect_language("ok", hints={"country": "MX"}).locale
     'es-MX'
     """
+    text = text[:MAX_MESSAGE_CHARS]
     languages = _candidates(candidates)
     hinted = [h for h in _read_hints(hints) if h.language in languages]
     default_tag = parse_tag(default) if default else Tag(languages[0])
@@ -437,14 +445,27 @@ def _weigh_marks(text: str, probabilities: Mapping[str, float]) -> Mapping[str, 
     return {lang: p / total for lang, p in weighted.items()}
 
 
-_MAY_HAVE_CODES = re.compile(r"[0-9#@]")
-
-
 def remove_noise(text: str) -> str:
-    """Drop what says nothing about the language: links, e-mails, ids, codes, emoji."""
-    if "@" in text or "://" in text or "www." in text:
-        text = _LINKS.sub(" ", text)
-    return _CODES.sub(" ", text) if _MAY_HAVE_CODES.search(text) else text
+    """Drop what says nothing about the language: links, e-mails, handles, ids, codes.
+
+    >>> remove_noise("order #A-1029 at https://shop.example/x, mail me@x.com: iPhone15的壳")
+    'order   at   mail    的壳'
+    """
+    return _TOKEN.sub(_token_without_noise, text)
+
+
+def _token_without_noise(match: re.Match[str]) -> str:
+    token = match.group()
+    if token.isalpha():
+        return token
+    if "@" in token or "://" in token or token.lower().startswith("www."):
+        return " "
+    return _CODE.sub(_code_or_word, token)
+
+
+def _code_or_word(match: re.Match[str]) -> str:
+    run = match.group()
+    return " " if run[0] in "#@" or any(c.isdigit() for c in run) else run
 
 
 def _script_counts(letters: str) -> dict[str, int]:

@@ -22,7 +22,8 @@ Every error keeps what it is about as attributes (``key``, ``locale``,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 
@@ -58,13 +59,18 @@ class ReplykitError(Exception):
             where = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
         tags = ""
         if self.locale:
-            tags += f"[{self.locale}] "
+            tags += f"[{_cut(self.locale)}] "
         if self.key:
-            tags += f"{self.key}: "
+            tags += f"{_cut(self.key)}: "
         return f"{where}{tags}{self.message}"
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild, (type(self), self.message, self.__dict__.copy()))
+
+
+def _cut(text: str, limit: int = 100) -> str:
+    """A key or locale as printed: one that a caller got wildly wrong is cut short."""
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _rebuild(cls: type[ReplykitError], message: str, state: dict[str, Any]) -> ReplykitError:
@@ -126,7 +132,7 @@ class UnknownKeyError(ReplykitError, LookupError):
             if self.suggestions
             else "run `replykit list` to see the keys"
         )
-        super().__init__(f"unknown template key {key!r}; {hint}", key=key, **where)
+        super().__init__(f"unknown template key {shown(key, 100)}; {hint}", key=key, **where)
 
 
 class UnknownGroupError(ReplykitError, LookupError):
@@ -139,6 +145,18 @@ class LocaleError(ReplykitError, ValueError):
 
 class DetectionError(ReplykitError):
     """Language detection could not run (for example, a backend is not installed)."""
+
+
+def shown(value: Any, limit: int = 40) -> str:
+    """``value`` quoted for an error message, cut short: a message never repeats a huge value."""
+    if isinstance(value, str):
+        text = value if len(value) <= limit else value[:limit] + "…"
+        return repr(text)
+    if isinstance(value, (bool, int, float, Decimal)) and not (isinstance(value, int) and value.bit_length() > 64):
+        return repr(value)
+    if isinstance(value, Mapping):
+        return "a mapping"
+    return "a list" if isinstance(value, (list, tuple)) else "a value of another kind"
 
 
 def log_warning(message: str, *args: object) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -446,12 +447,16 @@ class Library:
         fmt = attempt.formatter
         language = attempt.babel.language
         values: dict[str, Any] = {FORMATTER: fmt, "locale": attempt.locale}
-        for name, var in variables.items():
+        settings = self.catalogue.settings
+        typed = [(name, var.type, _given(context.get(name))) for name, var in variables.items()]
+        typed += [("shop", "string", context.get("shop") or settings.shop)]
+        typed += [("agent", "string", context.get("agent") or settings.agent)]
+        for name, type_, value in typed:
             try:
-                values[name] = coerce(var.type, _given(context.get(name)), fmt, language)
+                values[name] = coerce(type_, value, fmt, language)
             except InvalidValueError as exc:
                 raise InvalidValueError(
-                    f"variable {name!r} ({var.type}): {exc.message}", key=key, locale=attempt.locale
+                    f"variable {name!r} ({type_}): {exc.message}", key=key, locale=attempt.locale
                 ) from None
         return values
 
@@ -464,9 +469,6 @@ class Library:
         formality: str | None,
         context: Mapping[str, Any],
     ) -> tuple[str | None, str, str | None]:
-        settings = self.catalogue.settings
-        values["shop"] = str(context.get("shop") or settings.shop)
-        values["agent"] = str(context.get("agent") or settings.agent)
         texts, needs = self._texts(template, channel, attempt.convert)
         if needs:
             chosen = formality or attempt.settings.formality_for(channel)
@@ -478,6 +480,8 @@ class Library:
         if channel != "email":
             return None, _tidy(texts[0].render(values)), None
         subject, body = _tidy(texts[0].render(values)), _tidy(texts[1].render(values))
+        if _LINE_BREAK.search(subject):
+            raise _subject_error(template, texts[0], values, attempt)
         html = None
         if len(texts) == 3:  # the HTML body escapes every value; line breaks of the sign-off become <br>
             html_values = dict(values)
@@ -572,16 +576,16 @@ class Library:
 
     def _sign_off(self, attempt: Attempt, formality: str, values: Mapping[str, Any]) -> str:
         chosen = formality if formality in attempt.settings.sign_off else "formal"
-        cache_key = (attempt.layers, attempt.convert, chosen, values["shop"], values["agent"])
+        shop, agent = values["shop"], values["agent"]
+        cache_key = (attempt.layers, attempt.convert, chosen, shop, agent)
         text = self._sign_offs.get(cache_key)
         if text is None:  # the same few shop/agent pairs sign almost every reply
             compiled = self._rule(attempt, ("sign_off", chosen))
-            text = (
-                "" if compiled is None else _tidy(compiled.render({"shop": values["shop"], "agent": values["agent"]}))
-            )
-            if len(self._sign_offs) > 1024:
-                self._sign_offs.clear()
-            self._sign_offs[cache_key] = text
+            text = "" if compiled is None else _tidy(compiled.render({"shop": shop, "agent": agent}))
+            if len(shop) + len(agent) <= _CACHED_NAMES:  # names are the caller's: keep the cache small
+                if len(self._sign_offs) > 1024:
+                    self._sign_offs.clear()
+                self._sign_offs[cache_key] = text
         return text
 
     # -- locale negotiation ---------------------------------------------------------------
@@ -693,6 +697,45 @@ class Library:
         expand(full_tag(default))
         expand(parse_tag(self.source_language))
         return out
+
+
+#: Characters of shop and agent names together up to which a sign-off is remembered.
+_CACHED_NAMES = 200
+
+
+#: What a subject, one line of an e-mail header, may not hold: control characters and line breaks.
+_LINE_BREAK = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _subject_error(
+    template: Template, text: CompiledText, values: Mapping[str, Any], attempt: Attempt
+) -> ReplykitError:
+    """The caller's error when a value brought the line break, else the template's (a defect)."""
+    for name, value in values.items():
+        if name not in ("greeting", "sign_off") and any(_LINE_BREAK.search(part) for part in _texts_of(value)):
+            return InvalidValueError(
+                f"variable {name!r} puts a line break or control character into the e-mail subject, "
+                "which would break the message header; remove it from the value",
+                key=template.key,
+                locale=attempt.locale,
+            )
+    return TemplateError(
+        "the subject has a line break or control character; a subject is one line of text",
+        file=template.file,
+        line=text.where.position.line,
+        key=template.key,
+        locale=template.language,
+    )
+
+
+def _texts_of(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Customer):
+        return [value.first_name, value.last_name, value.full_name]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
 
 
 def _variants(tag: Tag) -> list[Tag]:

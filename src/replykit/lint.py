@@ -47,6 +47,7 @@ CODES: dict[str, str] = {
     "review-policy": "error",
     "near-duplicate": "warning",
     "punctuation": "warning",
+    "subject-line-break": "error",
 }
 
 #: Names every template may use without declaring them.
@@ -599,6 +600,29 @@ def check_punctuation(ctx: Context) -> Iterator[Finding]:
                 )  # fmt: skip
 
 
+_LINE_BREAK = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def check_subjects(ctx: Context) -> Iterator[Finding]:
+    """subject-line-break: a subject is one header line; a break or control character would split it."""
+    for template in ctx.catalogue.iter_templates():
+        text = template.texts.get(("email", "subject"))
+        if text is None:
+            continue
+        prose = _TAGS.sub("", text.text).strip()
+        match = _LINE_BREAK.search(prose)
+        if match:
+            yield ctx.finding(
+                "subject-line-break", template,
+                f"the subject holds {_character_name(match.group())}; write the subject on one line",
+                text.position.line,
+            )  # fmt: skip
+
+
+def _character_name(char: str) -> str:
+    return "a line break" if char in "\n\r\u2028\u2029\x85\x0b\x0c" else f"the control character U+{ord(char):04X}"
+
+
 CHECKS: list[Check] = [
     check_loading,
     check_template_syntax,
@@ -611,6 +635,7 @@ CHECKS: list[Check] = [
     check_length,
     check_review_policy,
     check_punctuation,
+    check_subjects,
 ]
 
 

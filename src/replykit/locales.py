@@ -46,7 +46,10 @@ class Tag:
         return "-".join(p for p in (self.language, self.script, self.region) if p)
 
 
-@lru_cache(maxsize=1024)
+#: Characters of a locale tag; a longer one is refused before it is parsed or cached.
+MAX_TAG_CHARS = 64
+
+
 def parse_tag(value: str) -> Tag:
     """Parse a BCP 47 / POSIX tag; raise :class:`LocaleError` when malformed.
 
@@ -55,12 +58,23 @@ def parse_tag(value: str) -> Tag:
     >>> str(parse_tag("zh_Hant_TW"))
     'zh-Hant-TW'
     """
-    text = str(value).strip()
+    if not isinstance(value, str) or len(value) > MAX_TAG_CHARS:
+        what = f"of {len(value):,} characters" if isinstance(value, str) else "that is not text"
+        raise LocaleError(
+            f"malformed locale tag ({what}); use a BCP 47 tag such as 'en-US', 'es-MX' or 'zh-Hant-TW'",
+            locale=value[:MAX_TAG_CHARS] + "…" if isinstance(value, str) else None,
+        )
+    return _parse_tag(value)
+
+
+@lru_cache(maxsize=1024)
+def _parse_tag(value: str) -> Tag:
+    text = value.strip()
     match = _TAG_RE.match(text.split(".")[0].split("@")[0]) if text else None
     if not match:
         raise LocaleError(
             f"malformed locale tag {value!r}; use a BCP 47 tag such as 'en-US', 'es-MX' or 'zh-Hant-TW'",
-            locale=str(value),
+            locale=value,
         )
     script = match["script"]
     region = match["region"]

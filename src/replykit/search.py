@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from .detect import remove_noise
+from .detect import MAX_MESSAGE_CHARS, remove_noise
 
 if TYPE_CHECKING:
     from .library import Library
@@ -58,9 +58,24 @@ class Suggestion:
         return asdict(self)
 
 
-@lru_cache(maxsize=4096)
 def normalize(text: str) -> str:
-    """Case-, accent- and script-folded text (``¿Envío?`` -> ``envio``, 運費 -> 运费)."""
+    """Case-, accent- and script-folded text (``¿Envío?`` -> ``envio``, 運費 -> 运费).
+
+    Short texts (keywords, titles, typed queries) are remembered; a customer's
+    whole message is not, so the cache stays small whatever customers send.
+    """
+    return _normalize_short(text) if len(text) <= _CACHED_TEXT else _normalize(text)
+
+
+_CACHED_TEXT = 200
+
+
+@lru_cache(maxsize=4096)
+def _normalize_short(text: str) -> str:
+    return _normalize(text)
+
+
+def _normalize(text: str) -> str:
     text = text.casefold()
     if _HAN.search(text):
         from . import _chinese
@@ -158,7 +173,11 @@ class SearchIndex:
         limit: int = 10,
         min_score: float = MIN_SCORE,
     ) -> list[Suggestion]:
-        """Keys ranked by how much of ``query`` their entries cover, best first."""
+        """Keys ranked by how much of ``query`` their entries cover, best first.
+
+        Only the first :data:`~replykit.detect.MAX_MESSAGE_CHARS` characters are read.
+        """
+        query = query[:MAX_MESSAGE_CHARS]
         # Words nearly every entry uses ("my", "el", "的") say nothing and cost the most.
         terms = [t for t in dict.fromkeys(tokens(query)) if t not in self.stopwords]
         if not terms:
@@ -204,7 +223,9 @@ class SearchIndex:
 
 
 def suggest_keys(query: str, keys: Sequence[str], limit: int = 3) -> list[str]:
-    """Keys spelled like ``query`` (for "did you mean")."""
+    """Keys spelled like ``query`` (for "did you mean"); nothing for a query no key is near in length."""
+    if len(query) > 2 * max(map(len, keys), default=0):
+        return []
     from rapidfuzz import fuzz, process, utils
 
     found = process.extract(query, keys, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit)

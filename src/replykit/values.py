@@ -19,7 +19,7 @@ from typing import Any
 from babel import Locale
 from babel.numbers import format_currency, format_decimal, format_percent, get_currency_symbol
 
-from .errors import InvalidValueError
+from .errors import InvalidValueError, shown
 from .locales import DURATION_UNITS, LocaleSettings
 
 #: The variable types a catalogue may declare.
@@ -399,18 +399,6 @@ def coerce(type_: str, value: Any, fmt: Formatter, language: str) -> Any:
     if reader is None:
         raise InvalidValueError(f"unknown variable type {type_!r}")
     return reader(value, fmt, language)
-
-
-def shown(value: Any, limit: int = 40) -> str:
-    """``value`` quoted for an error message, cut short: a message never repeats a huge value."""
-    if isinstance(value, str):
-        text = value if len(value) <= limit else value[:limit] + "…"
-        return repr(text)
-    if isinstance(value, (bool, int, float, Decimal)) and not (isinstance(value, int) and value.bit_length() > 64):
-        return repr(value)
-    if isinstance(value, Mapping):
-        return "a mapping"
-    return "a list" if isinstance(value, (list, tuple)) else "a value of another kind"
 
 
 def _bind(obj: Any, fmt: Formatter) -> Any:

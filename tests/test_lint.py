@@ -223,7 +223,7 @@ def test_every_code_is_tested_and_has_a_severity() -> None:
     tested = {"yaml-syntax", "schema", "template-syntax", "undeclared-variable", "unused-variable", "render-error",
               "missing-translation", "orphan-translation", "placeholder-mismatch", "channel-mismatch",
               "stale-translation", "forbidden-phrase", "shouting", "too-long", "review-policy", "near-duplicate",
-              "punctuation"}  # fmt: skip
+              "punctuation", "subject-line-break"}  # fmt: skip
     assert set(CODES) == tested
     assert set(CODES.values()) == {"error", "warning"}
 

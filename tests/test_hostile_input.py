@@ -333,3 +333,107 @@ def test_shop_and_agent_are_checked_like_any_value(make_catalog: MakeCatalog, fi
         lib.render("customs.import_tax", customer={"name": "Ana"}, country="MX", **{field: "bad \ud800"})
     with pytest.raises(replykit.InvalidValueError, match=f"variable '{field}'.*text"):
         lib.render("customs.import_tax", customer={"name": "Ana"}, country="MX", **{field: {"x": 1}})
+
+
+# -- batch: every input row gives exactly one output or error line, whatever it holds
+
+
+def _batch(
+    tmp_path: Path, name: str, data: bytes, *args: str
+) -> tuple[list[dict[str, object]], list[dict[str, object]], str]:
+    from click.testing import CliRunner
+
+    from replykit.cli import main
+
+    source = tmp_path / name
+    source.write_bytes(data)
+    out, errors = tmp_path / "out.jsonl", tmp_path / "errors.jsonl"
+    result = CliRunner().invoke(
+        main, ["batch", str(source), "--out", str(out), "--errors", str(errors), "--quiet", *args]
+    )
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    read = lambda p: [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines()]  # noqa: E731
+    return read(out), read(errors), result.stderr
+
+
+def test_a_hostile_jsonl_row_is_that_rows_error(tmp_path: Path, lib: replykit.Library) -> None:
+    good = {**lib.examples("pre_sale.welcome"), "key": "pre_sale.welcome"}
+    rows = [
+        json.dumps(good),
+        '{"a": ' * 1000 + "1" + "}" * 1000,
+        json.dumps({**good, "shop": "\ud800"}),
+        json.dumps({**good, "agent": "\ud800"}),
+        json.dumps({**good, "locale": "\ud800"}),
+        json.dumps({**good, "key": "pre_sale.\ud800"}),
+        json.dumps({**good, "customer": {"first_name": "\udfff"}}),
+        "[" * 100_000,
+        json.dumps(good),
+    ]
+    data = "\n".join(rows).encode() + b"\n"
+    replies, errors, stderr = _batch(tmp_path, "rows.jsonl", data, "--key-field", "key", "--locale-field", "locale")
+    assert [r["row"] for r in replies] == [1, 9]
+    assert sorted([r["row"] for r in replies] + [e["row"] for e in errors]) == list(range(1, 10))
+    assert "9 rows: 2 rendered, 7 failed" in stderr
+    messages = [str(e["error"]) for e in errors]
+    assert "nested too deeply" in messages[0] and "lone surrogate" in messages[1] and "lone surrogate" in messages[2]
+    assert "malformed locale tag" in messages[3] and "unknown template key" in messages[4]
+
+
+def test_a_jsonl_line_over_the_size_limit_is_skipped_not_kept(
+    tmp_path: Path, lib: replykit.Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from replykit import batch
+
+    monkeypatch.setattr(batch, "MAX_ROW_BYTES", 1_000_000)
+    good = json.dumps(lib.examples("pre_sale.welcome"))
+    data = f'{good}\n{{"x": "{"y" * 3_000_000}"}}\n{good}\n'.encode()
+    replies, errors, _ = _batch(tmp_path, "rows.jsonl", data, "--key", "pre_sale.welcome")
+    assert [r["row"] for r in replies] == [1, 3]
+    assert errors == [{"row": 2, "error": "bad row: line is over the limit of 1,000,000 bytes"}]
+
+
+def test_an_unclosed_quote_in_a_csv_never_merges_customers(tmp_path: Path) -> None:
+    header = "customer.first_name,product,review_url\n"
+    lines = [
+        "Ana,Vase,https://shop.example/r/1\n",
+        'Ben,"Lamp,https://shop.example/r/2\n',  # the quote is never closed here...
+        "Cy,Rug,https://shop.example/r/3\n",
+        "Di,Cup,https://shop.example/r/4\n",
+        "Ed,Pot,https://shop.example/r/5\n",
+        'Fi,Mug",https://shop.example/r/6\n',  # ...but here, five lines later
+    ]
+    replies, errors, stderr = _batch(
+        tmp_path, "c.csv", (header + "".join(lines)).encode(), "--key", "review_request.request"
+    )
+    assert "6 rows: 4 rendered, 2 failed" in stderr
+    assert [(r["row"], r["body"].count("Cy")) for r in replies][:1] == [(1, 0)]
+    names = [next(n for n in ("Ana", "Cy", "Di", "Ed") if n in r["body"]) for r in replies]
+    assert names == ["Ana", "Cy", "Di", "Ed"]  # each customer gets their own reply, nobody gets another's data
+    assert [e["row"] for e in errors] == [2, 6]
+    assert "line 3 has a quoted cell that runs on to line 7" in str(errors[0]["error"])
+    assert "line 7 has a stray quote" in str(errors[1]["error"])
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('Ana,"Lamp\nBen,Vase,x\n', "line 2 has a quote that is never closed"),
+        ('Ana,"' + "x" * 140_000 + '",u\nBen,Vase,x\n', "cell over 131,072 characters"),
+        ('Ana,"La"mp,u\nBen,Vase,x\n', "quote that ends in the middle of a cell"),
+    ],
+    ids=["never-closed", "huge-cell", "mid-cell"],
+)
+def test_a_malformed_csv_line_is_its_rows_error_and_reading_goes_on(tmp_path: Path, body: str, message: str) -> None:
+    header = "customer.first_name,product,review_url\n"
+    replies, errors, _ = _batch(tmp_path, "c.csv", (header + body).encode(), "--key", "review_request.request")
+    assert [e["row"] for e in errors] == [1] and message in str(errors[0]["error"])
+    assert [r["row"] for r in replies] == [2] and "Ben" in str(replies[0]["body"])
+
+
+def test_a_multi_line_cell_is_still_one_row(tmp_path: Path) -> None:
+    header = "customer.first_name,product,review_url\n"
+    body = 'Ana,"Lamp\nwith shade",https://shop.example/r/1\nBen,Vase,https://shop.example/r/2\n'
+    replies, errors, _ = _batch(
+        tmp_path, "c.csv", (header + body).encode(), "--key", "review_request.request", "--channel", "chat"
+    )
+    assert errors == [] and [r["row"] for r in replies] == [1, 2] and "Lamp\nwith shade" in str(replies[0]["body"])

@@ -132,14 +132,23 @@ def render_jsonl(
     yield from _map(library, spec, jobs, _bytes_block, jsonl_blocks(path), start_method)
 
 
+#: Bytes of one JSON Lines row; a longer line is that row's error and is skipped, not kept.
+MAX_ROW_BYTES = 16 * 1024 * 1024
+
+
 def jsonl_blocks(path: Path, size: int = 1 << 18) -> Iterator[tuple[int, bytes]]:
-    """``(number of the first row, whole lines)`` blocks of about ``size`` bytes."""
+    """``(number of the first row, whole lines)`` blocks of about ``size`` bytes.
+
+    A line over :data:`MAX_ROW_BYTES` comes as a block of its own holding only
+    ``b"\\0"`` (not JSON, so it becomes that row's error) and is never held whole.
+    """
     try:
         handle = path.open("rb")
     except OSError as exc:
         raise CatalogueError(f"cannot read {path}: {exc.strerror}", file=str(path)) from None
     number = 1
     rest = b""
+    skipping = False  # inside a line that is too long
     with handle:
         if handle.peek(3)[:3] == codecs.BOM_UTF8:  # as some editors write; not part of row 1
             handle.read(3)
@@ -149,12 +158,25 @@ def jsonl_blocks(path: Path, size: int = 1 << 18) -> Iterator[tuple[int, bytes]]
                 if rest.strip():
                     yield number, rest
                 return
+            if skipping:
+                end = data.find(b"\n")
+                if end < 0:
+                    continue
+                data, skipping = data[end + 1 :], False
             data = rest + data
             cut = data.rfind(b"\n") + 1
             block, rest = data[:cut], data[cut:]
             if block:
                 yield number, block
                 number += sum(1 for line in block.split(b"\n") if line.strip())
+            if len(rest) > MAX_ROW_BYTES:
+                yield number, TOO_LONG
+                number += 1
+                rest, skipping = b"", True
+
+
+#: The stand-in for a line over the size limit (see :func:`jsonl_blocks`).
+TOO_LONG = b"\0"
 
 
 def _map(
@@ -179,6 +201,10 @@ def _bytes_block(item: tuple[int, bytes]) -> Block:
     rows: list[tuple[int, Any]] = []
     for raw in block.split(b"\n"):
         if not raw.strip():
+            continue
+        if raw == TOO_LONG:
+            rows.append((number, ValueError(f"line is over the limit of {MAX_ROW_BYTES:,} bytes")))
+            number += 1
             continue
         try:
             rows.append((number, raw.decode("utf-8")))
@@ -313,6 +339,8 @@ def _block_chunk(chunk: list[tuple[int, Any]]) -> Block:
                 row = json.loads(row)
             except ValueError as exc:
                 row = ValueError(f"row {number} is not valid JSON: {exc}")
+            except RecursionError:
+                row = ValueError(f"row {number} is nested too deeply to read")
         result = render_row(library, number, row, spec)
         (replies if result.ok else errors).append(to_line(result))
     return Block("".join(replies), "".join(errors), len(chunk), len(errors))
@@ -322,22 +350,26 @@ def _block_chunk(chunk: list[tuple[int, Any]]) -> Block:
 
 
 def read_csv_rows(path: Path) -> Iterator[Mapping[str, Any] | BaseException]:
-    """Rows of a CSV file whose first line names the fields.
+    """Rows of a CSV file whose first line names the fields, read strictly.
 
-    A UTF-8 byte order mark (as Excel writes) is skipped. A line with more or
-    fewer cells than the header, or with bytes that are not UTF-8, yields a
-    ``ValueError`` in its place: it becomes that row's error, and the rest of
-    the file is still read.
+    Every physical line is accounted for: it belongs to exactly one row or to one
+    row's error. A UTF-8 byte order mark (as Excel writes) is skipped. A line with
+    more or fewer cells than the header, bytes that are not UTF-8, a stray or
+    unclosed quote, or a quoted cell that swallows lines which look like rows of
+    their own yields a ``ValueError`` naming the line in its place: that row fails
+    and reading goes on at the next line, so one mistake never merges customers.
     """
     try:
         handle = path.open(encoding="utf-8-sig", errors="surrogateescape", newline="")
     except OSError as exc:
         raise CatalogueError(f"cannot read {path}: {exc.strerror}", file=str(path)) from None
     with handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
+        lines = _Lines(handle)
+        header = _next_record(lines)
         if header is None:
             return
+        if isinstance(header, ValueError):
+            raise CatalogueError(f"{path}: the header {header}", file=str(path))
         if _undecodable(header):
             raise CatalogueError(f"{path}: the header is not valid UTF-8; save the file as UTF-8", file=str(path))
         twice = sorted({name for name in header if header.count(name) > 1})
@@ -345,11 +377,17 @@ def read_csv_rows(path: Path) -> Iterator[Mapping[str, Any] | BaseException]:
             raise CatalogueError(
                 f"{path}: the header names {', '.join(map(repr, twice))} twice; rename one", file=str(path)
             )
-        for cells in reader:
-            if not cells:
+        while True:
+            first = lines.number + 1
+            cells = _next_record(lines, len(header))
+            if cells is None:
+                return
+            where = f"line {first}"
+            if isinstance(cells, ValueError):
+                yield ValueError(f"{where} {cells}")
+            elif not cells:
                 continue  # a blank line
-            where = f"line {reader.line_num}"
-            if _undecodable(cells):
+            elif _undecodable(cells):
                 yield ValueError(f"{where} is not valid UTF-8; save the file as UTF-8")
             elif len(cells) != len(header):
                 yield ValueError(
@@ -358,6 +396,76 @@ def read_csv_rows(path: Path) -> Iterator[Mapping[str, Any] | BaseException]:
                 )
             else:
                 yield dict(zip(header, cells, strict=True))
+
+
+class _Lines:
+    """The physical lines of a file, numbered; the lines of a record that failed can be read again."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+        self.number = 0  # of the last line handed out
+        self.taken: list[tuple[int, str]] = []  # the lines of the record being read
+        self._again: list[tuple[int, str]] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self._again:
+            self.number, line = self._again.pop()
+        else:
+            line = self.handle.readline()
+            if not line:
+                raise StopIteration
+            self.number += 1
+        self.taken.append((self.number, line))
+        return line
+
+    def read_again_after_first(self) -> None:
+        """Hand out every line of the failed record but its first once more."""
+        self._again.extend(reversed(self.taken[1:]))
+        if len(self.taken) > 1:
+            self.number = self.taken[0][0]
+
+
+def _next_record(lines: _Lines, width: int = 0) -> list[str] | ValueError | None:
+    """The next record's cells, a ValueError for a malformed one (reading goes on at its
+    second line), or None at the end of the file."""
+    lines.taken = []
+    try:
+        cells = next(csv.reader(lines, strict=True))
+    except StopIteration:
+        return None
+    except csv.Error as exc:
+        lines.read_again_after_first()
+        return ValueError(_csv_problem(str(exc)))
+    raw = [line for _, line in lines.taken]
+    if sum(line.count('"') for line in raw) % 2:
+        return ValueError('has a stray quote ("); quote the whole cell and double the quotes inside it')
+    if len(raw) > 1 and width > 1 and any(_looks_like_a_row(line, width) for line in raw[1:]):
+        lines.read_again_after_first()
+        return ValueError(
+            f"has a quoted cell that runs on to line {lines.taken[-1][0]}, over lines that look like rows "
+            "of their own; close the quote at the end of the cell"
+        )
+    return cells
+
+
+def _looks_like_a_row(line: str, width: int) -> bool:
+    try:
+        return len(next(csv.reader([line], strict=True), [])) == width
+    except csv.Error:
+        return False
+
+
+def _csv_problem(message: str) -> str:
+    if "field larger than field limit" in message:  # the csv module's own limit on one cell
+        return f"has a cell over {csv.field_size_limit():,} characters; shorten it (or a quote is not closed)"
+    if "unexpected end of data" in message:
+        return "has a quote that is never closed; close it at the end of the cell"
+    if "expected after" in message:
+        return "has a quote that ends in the middle of a cell; quote the whole cell and double the quotes inside it"
+    return f"is not valid CSV ({message}); check its quotes"
 
 
 def _undecodable(cells: list[str]) -> bool:
@@ -375,4 +483,11 @@ def count_rows(path: Path, fmt: str | None = None) -> int | None:
 
 
 def to_line(result: BatchResult) -> str:
-    return json.dumps(result.to_dict(), ensure_ascii=False) + "\n"
+    """One JSON line; text that cannot be written as UTF-8 (a lone surrogate) goes in ``\\u`` escapes."""
+    data = result.to_dict()
+    line = json.dumps(data, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        line = json.dumps(data)
+    return line + "\n"

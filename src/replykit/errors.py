@@ -69,8 +69,9 @@ class ReplykitError(Exception):
 
 
 def _cut(text: str, limit: int = 100) -> str:
-    """A key or locale as printed: one that a caller got wildly wrong is cut short."""
-    return text if len(text) <= limit else text[:limit] + "…"
+    """A key or locale as printed: cut short when a caller got it wildly wrong, and always writable."""
+    text = text if len(text) <= limit else text[:limit] + "…"
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _rebuild(cls: type[ReplykitError], message: str, state: dict[str, Any]) -> ReplykitError:

@@ -437,3 +437,31 @@ def test_a_multi_line_cell_is_still_one_row(tmp_path: Path) -> None:
         tmp_path, "c.csv", (header + body).encode(), "--key", "review_request.request", "--channel", "chat"
     )
     assert errors == [] and [r["row"] for r in replies] == [1, 2] and "Lamp\nwith shade" in str(replies[0]["body"])
+
+
+@pytest.mark.parametrize(
+    "key", ["../../../../../../../../tmp/replykit-outside/pre_sale.x", "pre_sale/../../x.y", "nogroup.x", "a" * 10_000]
+)
+def test_a_key_never_names_a_file_to_read(lib: replykit.Library, key: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[str] = []
+    real_open = Path.open
+
+    def spy(self: Path, *args: object, **kwargs: object) -> object:
+        opened.append(str(self))
+        return real_open(self, *args, **kwargs)  # type: ignore[call-overload]
+
+    lib.keys()  # every catalogue file is read now
+    monkeypatch.setattr(Path, "open", spy)
+    monkeypatch.setattr(Path, "is_file", lambda self: opened.append(str(self)) or False)
+    with pytest.raises(replykit.UnknownKeyError):
+        lib.render(key, channel="chat")
+    assert opened == []
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [("currency: USX", "ISO 4217"), ("groups: [pre_sale, ../../etc]", "is not a group name")],
+)
+def test_catalogue_settings_are_checked(make_catalog: MakeCatalog, setting: str, message: str) -> None:
+    lib = replykit.load(make_catalog({"templates/en/customs.yaml": SIMPLE_EN, "replykit.yaml": setting + "\n"}))
+    assert any(p.file == "replykit.yaml" and message in p.message for p in lib.problems)

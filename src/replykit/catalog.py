@@ -19,13 +19,15 @@ from typing import Any
 
 from ._yaml import Position, YamlFile, read_yaml
 from .errors import CatalogueError, LocaleError, log_warning
-from .locales import DURATION_UNITS, load_locale_file, parse_tag
+from .locales import DURATION_UNITS, is_currency_code, load_locale_file, parse_tag
 from .values import TYPES
 
 GROUPS = ("pre_sale", "mid_sale", "after_sale", "customs", "out_of_stock", "review_request")
 CHANNELS = ("email", "chat", "sms")
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_GROUP_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_MAX_KEY = 200
 _TEMPLATE_FIELDS = {
     "title": str,
     "description": str,
@@ -169,18 +171,29 @@ class Catalogue:
 
     def get(self, language: str, key: str) -> Template | None:
         """The template of ``key`` in ``language``, reading only its group's file."""
-        group = key.split(".", 1)[0]
+        group = self._group_of(key)
+        if group is None:
+            return None
         if (language, group) not in self._by_file:
             self._read_group(language, group)
-        found = self._by_file.get((language, group), {}).get(key)
-        return found
+        return self._by_file.get((language, group), {}).get(key)
 
     def problem(self, language: str, key: str) -> CatalogueError | None:
         """Why ``key`` is unusable in ``language`` (its entry or its whole file), if it is."""
-        group = key.split(".", 1)[0]
+        group = self._group_of(key)
+        if group is None:
+            return None
         if (language, group) not in self._by_file:
             self._read_group(language, group)
         return self._broken_keys.get((language, key)) or self._broken_files.get((language, group))
+
+    def _group_of(self, key: str) -> str | None:
+        """The group of a well-formed key of a known group; a key comes from callers, so
+        nothing else may name a file to read."""
+        if not (isinstance(key, str) and len(key) <= _MAX_KEY and _KEY_RE.match(key)):
+            return None
+        group = key.split(".", 1)[0]
+        return group if group in self.settings.groups else None
 
     @property
     def templates(self) -> dict[str, dict[str, Template]]:
@@ -352,7 +365,24 @@ def _load_settings(root: Path, problems: list[CatalogueError], files: dict[str, 
                 )
             )
         elif name == "groups":
-            settings.groups = tuple(str(g) for g in value)
+            bad = [g for g in value if not (isinstance(g, str) and _GROUP_RE.match(g))]
+            if bad:
+                problems.append(
+                    CatalogueError(
+                        f"group {bad[0]!r} is not a group name; use lower case letters, digits and underscores",
+                        file="replykit.yaml",
+                        line=doc.line(name),
+                    )
+                )
+            settings.groups = tuple(g for g in value if g not in bad)
+        elif name == "currency" and not is_currency_code(value.upper()):
+            problems.append(
+                CatalogueError(
+                    f"currency must be an ISO 4217 code such as USD or EUR, got {value!r}",
+                    file="replykit.yaml",
+                    line=doc.line(name),
+                )
+            )
         elif name in ("default_locale", "source_language"):
             try:
                 setattr(settings, name, str(parse_tag(value)))

@@ -407,6 +407,8 @@ def _bind(obj: Any, fmt: Formatter) -> Any:
 
 
 def _read_text(value: Any, fmt: Formatter, language: str) -> str:
+    if type(value) is str and value.isascii() and len(value) <= MAX_TEXT:
+        return value  # the common case: nothing to check
     if isinstance(value, (dict, list, tuple)):
         raise InvalidValueError(f"expected text, got {shown(value)}")
     if isinstance(value, int) and value.bit_length() > 64:
@@ -429,6 +431,8 @@ def _clean_text(text: str) -> str:
 
 
 def _read_integer(value: Any, fmt: Formatter, language: str) -> LocalInt:
+    if type(value) is int and -_INT_BOUND < value < _INT_BOUND:  # the common case, straight from JSON
+        return _bind(LocalInt(value), fmt)  # type: ignore[no-any-return]
     if isinstance(value, bool):
         raise InvalidValueError("expected a whole number, got true/false")
     number = _decimal(value, "a whole number")
@@ -460,6 +464,7 @@ def _decimal(value: Any, what: str) -> Decimal:
 
 
 _LARGEST = f"10^{MAX_WHOLE_DIGITS}"
+_INT_BOUND = 10**MAX_WHOLE_DIGITS
 
 
 def _in_bounds(number: Decimal, value: Any, what: str) -> Decimal:
@@ -470,10 +475,13 @@ def _in_bounds(number: Decimal, value: Any, what: str) -> Decimal:
     if number.adjusted() >= MAX_WHOLE_DIGITS:
         raise InvalidValueError(f"expected {what} under {_LARGEST}, got {shown(value)}")
     _, digits, exponent = number.as_tuple()
-    trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
-    if -int(exponent) - trailing_zeros > MAX_DECIMALS:
+    if -int(exponent) > MAX_DECIMALS and -int(exponent) - _trailing_zeros(digits) > MAX_DECIMALS:
         raise InvalidValueError(f"expected {what} with at most {MAX_DECIMALS} decimals, got {shown(value)}")
     return number
+
+
+def _trailing_zeros(digits: tuple[int, ...]) -> int:
+    return len(digits) - len("".join(map(str, digits)).rstrip("0"))
 
 
 def _read_number(value: Any, fmt: Formatter, language: str) -> LocalNumber:
@@ -633,6 +641,8 @@ def _read_customer(value: Any, fmt: Formatter, language: str) -> Customer:
 
 def _name_part(value: Mapping[str, Any], field: str) -> str:
     part = value.get(field) or ""
+    if type(part) is str and part.isascii() and len(part) <= MAX_TEXT:
+        return part.strip()
     if not isinstance(part, str):
         raise InvalidValueError(f"customer {field} must be text, got {shown(part)}")
     try:

@@ -447,18 +447,20 @@ class Library:
         fmt = attempt.formatter
         language = attempt.babel.language
         values: dict[str, Any] = {FORMATTER: fmt, "locale": attempt.locale}
-        try:
-            for name, var in variables.items():
-                values[name] = coerce(var.type, _given(context.get(name)), fmt, language)
-            settings = self.catalogue.settings
-            name, var = "shop", _SHOP_AND_AGENT
-            values["shop"] = coerce("string", context.get("shop"), fmt, language) or settings.shop
-            name = "agent"
-            values["agent"] = coerce("string", context.get("agent"), fmt, language) or settings.agent
-        except InvalidValueError as exc:
-            raise InvalidValueError(
-                f"variable {name!r} ({var.type}): {exc.message}", key=key, locale=attempt.locale
-            ) from None
+
+        def read(name: str, type_: str, value: Any) -> Any:
+            try:
+                return coerce(type_, value, fmt, language)
+            except InvalidValueError as exc:
+                raise InvalidValueError(
+                    f"variable {name!r} ({type_}): {exc.message}", key=key, locale=attempt.locale
+                ) from None
+
+        for name, var in variables.items():
+            values[name] = read(name, var.type, _given(context.get(name)))
+        settings = self.catalogue.settings
+        values["shop"] = read("shop", "string", context.get("shop")) or settings.shop
+        values["agent"] = read("agent", "string", context.get("agent")) or settings.agent
         return values
 
     def _render_texts(
@@ -700,8 +702,6 @@ class Library:
         return out
 
 
-#: How shop and agent names given to a render are read.
-_SHOP_AND_AGENT = Variable("shop", "string", "", required=False)
 #: Characters of shop and agent names together up to which a sign-off is remembered.
 _CACHED_NAMES = 200
 

@@ -121,7 +121,7 @@ def parse_yaml(text: str, display: str) -> YamlFile:
         problem = exc.problem or "invalid YAML"
         if exc.context:
             problem = f"{exc.context}, {problem}"
-        if "could not determine a constructor" in problem:
+        if isinstance(exc, yaml.constructor.ConstructorError) and _has_unknown_tag(loader, node):
             problem = f"{problem}; catalogues hold plain data only, remove the tag"
         raise YamlError(
             f"YAML syntax error: {problem}"
@@ -139,6 +139,24 @@ def parse_yaml(text: str, display: str) -> YamlFile:
     if may_alias:  # only aliases can make data bigger than its text
         check_size(data, display)
     return YamlFile(data, text, display, positions)
+
+
+def _has_unknown_tag(loader: Any, node: yaml.Node) -> bool:
+    """Whether a node uses a tag the safe constructor does not build (``!!python/...``, ``!foo``)."""
+    seen: set[int] = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if item.tag not in loader.yaml_constructors:
+            return True
+        if isinstance(item, yaml.MappingNode):
+            stack.extend(part for pair in item.value for part in pair)
+        elif isinstance(item, yaml.SequenceNode):
+            stack.extend(item.value)
+    return False
 
 
 _STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"

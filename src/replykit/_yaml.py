@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from ._files import read_limited
 from .errors import YamlError
 
 try:  # libyaml is several times faster; fall back to pure Python without it.
@@ -79,17 +80,12 @@ class YamlFile:
         return None
 
 
-def read_yaml(path: Path, display: str) -> YamlFile:
-    """Parse ``path`` safely; ``display`` is the name used in error messages."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise YamlError(f"cannot read file: {exc.strerror}", file=display) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise YamlError(
-            f"file is {len(raw):,} bytes, over the {MAX_FILE_BYTES:,}-byte limit; split it into smaller files",
-            file=display,
-        )
+def read_yaml(path: Path, display: str, root: Path | None = None) -> YamlFile:
+    """Parse ``path`` safely; ``display`` is the name used in error messages.
+
+    With ``root`` (the catalogue folder), a link that leads out of it is refused.
+    """
+    raw = read_limited(path, display, MAX_FILE_BYTES, root=root)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -130,9 +130,9 @@ _SETTING_TYPES: dict[str, type | tuple[type, ...]] = {
 }
 
 
-def load_locale_file(path: Path, display: str) -> tuple[Tag, dict[str, Any], YamlFile]:
-    """Read and check one ``locales/<tag>.yaml`` file."""
-    doc = read_yaml(path, display)
+def load_locale_file(path: Path, display: str, root: Path | None = None) -> tuple[Tag, dict[str, Any], YamlFile]:
+    """Read and check one ``locales/<tag>.yaml`` file (of the catalogue folder ``root``)."""
+    doc = read_yaml(path, display, root)
     data = doc.data if doc.data is not None else {}
     try:
         tag = parse_tag(path.stem)

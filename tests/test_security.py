@@ -257,7 +257,8 @@ def _billion_laughs() -> bytes:
     ("content", "message"),
     [
         (_billion_laughs(), "alias bomb"),
-        (b"customs.deep:\n  title: " + b"[" * 5000 + b"]" * 5000 + b"\n  chat: hi\n", "customs.deep"),
+        # Refused by the parser or by the schema, depending on the PyYAML version: no wording to rely on.
+        (b"customs.deep:\n  title: " + b"[" * 5000 + b"]" * 5000 + b"\n  chat: hi\n", None),
         (b"customs.x:\n  title: \xff\xfe broken\n", "not valid UTF-8"),
         (b"customs.x: !!python/object/apply:os.system ['echo pwned']\n", "plain data only"),
         (b"customs.x: !!python/name:os.system\n", "plain data only"),
@@ -265,14 +266,17 @@ def _billion_laughs() -> bytes:
     ],
     ids=["billion-laughs", "deep", "non-utf8", "object-tag", "name-tag", "huge"],
 )
-def test_hostile_yaml_is_a_catalogue_error_naming_the_file(tmp_path: Path, content: bytes, message: str) -> None:
+def test_hostile_yaml_is_a_catalogue_error_naming_the_file(tmp_path: Path, content: bytes, message: str | None) -> None:
     root = tmp_path / "cat"
     _write(root, "templates/en/pre_sale.yaml", b"pre_sale.ok:\n  title: OK\n  chat: fine\n")
     _write(root, "templates/en/customs.yaml", content)
     lib = replykit.load(root)
     (problem,) = lib.problems
     assert isinstance(problem, replykit.CatalogueError)
-    assert problem.file == "templates/en/customs.yaml" and message in str(problem)
+    assert problem.file == "templates/en/customs.yaml" and str(problem).startswith("templates/en/customs.yaml")
+    if message is not None:  # replykit's own words, not a dependency's
+        assert message in str(problem)
+    assert lib.keys() == ["pre_sale.ok"]  # nothing of the hostile file is used
     assert lib.render("pre_sale.ok", channel="chat").body == "fine"  # the rest still works
 
 

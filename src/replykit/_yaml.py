@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from ._files import read_limited
 from .errors import YamlError
 
 try:  # libyaml is several times faster; fall back to pure Python without it.
@@ -79,17 +80,12 @@ class YamlFile:
         return None
 
 
-def read_yaml(path: Path, display: str) -> YamlFile:
-    """Parse ``path`` safely; ``display`` is the name used in error messages."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise YamlError(f"cannot read file: {exc.strerror}", file=display) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise YamlError(
-            f"file is {len(raw):,} bytes, over the {MAX_FILE_BYTES:,}-byte limit; split it into smaller files",
-            file=display,
-        )
+def read_yaml(path: Path, display: str, root: Path | None = None) -> YamlFile:
+    """Parse ``path`` safely; ``display`` is the name used in error messages.
+
+    With ``root`` (the catalogue folder), a link that leads out of it is refused.
+    """
+    raw = read_limited(path, display, MAX_FILE_BYTES, root=root)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -121,7 +117,7 @@ def parse_yaml(text: str, display: str) -> YamlFile:
         problem = exc.problem or "invalid YAML"
         if exc.context:
             problem = f"{exc.context}, {problem}"
-        if "could not determine a constructor" in problem:
+        if isinstance(exc, yaml.constructor.ConstructorError) and _has_unknown_tag(loader, node):
             problem = f"{problem}; catalogues hold plain data only, remove the tag"
         raise YamlError(
             f"YAML syntax error: {problem}"
@@ -139,6 +135,24 @@ def parse_yaml(text: str, display: str) -> YamlFile:
     if may_alias:  # only aliases can make data bigger than its text
         check_size(data, display)
     return YamlFile(data, text, display, positions)
+
+
+def _has_unknown_tag(loader: Any, node: yaml.Node) -> bool:
+    """Whether a node uses a tag the safe constructor does not build (``!!python/...``, ``!foo``)."""
+    seen: set[int] = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if item.tag not in loader.yaml_constructors:
+            return True
+        if isinstance(item, yaml.MappingNode):
+            stack.extend(part for pair in item.value for part in pair)
+        elif isinstance(item, yaml.SequenceNode):
+            stack.extend(item.value)
+    return False
 
 
 _STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"

@@ -20,6 +20,8 @@ from typing import Any, TypeAlias
 import yaml
 
 from ._atomic import atomic_write
+from ._files import read_limited
+from ._yaml import MAX_FILE_BYTES
 from .errors import CatalogueError
 
 Value: TypeAlias = "str | bool | list[str] | dict[str, Value]"
@@ -47,12 +49,15 @@ class Change:
     after: str | None = None
 
 
-def read_text(path: Path, display: str) -> str:
-    """The text of a YAML file, as a catalogue error when it cannot be read."""
+def read_text(path: Path, display: str, root: Path | None = None) -> str:
+    """The text of a YAML file, as a catalogue error when it cannot be read.
+
+    It is read as the catalogue reads it: a plain file within the size limit
+    and, with ``root``, not a link out of the catalogue folder.
+    """
+    raw = read_limited(path, display, MAX_FILE_BYTES, root=root)
     try:
-        return path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise CatalogueError(f"cannot read file: {exc.strerror}", file=display) from None
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise CatalogueError("not valid UTF-8; save the file as UTF-8", file=display) from None
 

@@ -262,7 +262,7 @@ class Catalogue:
         display = f"templates/{self._folders[language].name}/{path.name}"
         group = path.stem
         try:
-            doc = read_yaml(path, display)
+            doc = read_yaml(path, display, self.root)
         except CatalogueError as exc:
             exc.locale = language
             exc.args = (exc._format(),)
@@ -337,7 +337,7 @@ def _load_settings(root: Path, problems: list[CatalogueError], files: dict[str, 
     if not path.exists():
         return settings
     try:
-        doc = read_yaml(path, "replykit.yaml")
+        doc = read_yaml(path, "replykit.yaml", root)
     except CatalogueError as exc:
         problems.append(exc)
         return settings
@@ -403,7 +403,7 @@ def _load_locale_files(
     for path in sorted(folder.glob("*.yaml")):
         display = f"locales/{path.name}"
         try:
-            tag, data, doc, found = load_locale_file(path, display)
+            tag, data, doc, found = load_locale_file(path, display, root)
         except CatalogueError as exc:
             problems.append(exc)
             continue

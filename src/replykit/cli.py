@@ -86,6 +86,15 @@ def _library(catalog: Path | None) -> Library:
     return load(catalog)
 
 
+def _library_to_write(catalog: Path | None) -> Library:
+    """The library a command writes into: a write that a stopped command left half done is completed first."""
+    if catalog is not None:
+        from ._lock import complete_interrupted
+
+        complete_interrupted(catalog)
+    return load(catalog)
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="replykit")
 def main() -> None:
@@ -343,7 +352,7 @@ def import_po_command(po_file: Path, language: str, catalog: Path | None) -> Non
     """Write a translated PO file back into the catalogue's YAML files."""
     from . import po
 
-    report = po.import_po(_library(catalog), po_file, language)
+    report = po.import_po(_library_to_write(catalog), po_file, language)
     for file in report.files:
         fields = [f"{key} {name}" for f, key, name in report.fields if f == file]
         click.echo(f"{file}: {', '.join(fields) or 'source revisions'}")
@@ -358,7 +367,7 @@ def stamp(language: str, keys: tuple[str, ...], catalog: Path | None) -> None:
     """Record that translations are up to date with their source (all keys, or KEY ...)."""
     from . import po
 
-    stamped = po.stamp(_library(catalog), language, keys or None)
+    stamped = po.stamp(_library_to_write(catalog), language, keys or None)
     for key in stamped:
         click.echo(key)
     click.echo(f"Recorded the source revision of {len(stamped)} key{'' if len(stamped) == 1 else 's'}.")
@@ -451,7 +460,9 @@ def batch(
 
     if (key is None) == (key_field is None):
         raise click.UsageError("give --key KEY or --key-field FIELD")
-    if not input_path.is_file():
+    if str(input_path) == "-":
+        input_path = Path("/dev/stdin")
+    if not input_path.exists() or input_path.is_dir():  # a pipe or /dev/stdin is fine: it is read once, in order
         raise click.BadParameter(f"{input_path} is not a readable file", param_hint="INPUT")
     lib = _library(catalog)
     if key is not None:
@@ -464,7 +475,7 @@ def batch(
     start = time.monotonic()
     bar: Any
     try:
-        total = count_rows(input_path, input_format) if show else None
+        total = count_rows(input_path, input_format) if show and input_path.is_file() else None
         with click.progressbar(
             length=total or 0, label="rendering", file=sys.stderr, show_pos=True, show_eta=total is not None,
             item_show_func=lambda _: f"{done / max(time.monotonic() - start, 1e-9):,.0f} rows/s",

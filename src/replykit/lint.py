@@ -104,13 +104,14 @@ class Analyses:
         #: Entries worked out in this run (a lint worker hands them back).
         self.added: dict[str, Any] = {}
         self.path: Path | None = None
-        folder = getattr(code_cache(), "directory", None)
-        if folder:
-            self.path = Path(folder) / f"replykit-lint-{SANDBOX_POLICY}-{jinja2.__version__}.json"
+        cache = code_cache()  # the same checked folder as the compiled templates, the same checks per file
+        if cache is not None:
+            self.path = Path(cache.directory) / f"replykit-lint-{SANDBOX_POLICY}-{jinja2.__version__}.json"
             try:
-                self.cache = json.loads(self.path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                self.cache = {}
+                found = json.loads(cache.read(str(self.path)) or b"{}")
+            except (ValueError, RecursionError):
+                found = {}
+            self.cache = found if isinstance(found, dict) else {}
 
     def get(self, text: str) -> Analysis:
         key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]

@@ -137,14 +137,16 @@ CHANNELS = ("email", "chat", "sms")
 _MAPPING, _LIST, _TEXT = "a mapping", "a list", "text"
 
 
-def load_locale_file(path: Path, display: str) -> tuple[Tag, dict[str, Any], YamlFile, list[CatalogueError]]:
-    """Read and check one ``locales/<tag>.yaml`` file.
+def load_locale_file(
+    path: Path, display: str, root: Path | None = None
+) -> tuple[Tag, dict[str, Any], YamlFile, list[CatalogueError]]:
+    """Read and check one ``locales/<tag>.yaml`` file (of the catalogue folder ``root``).
 
     A setting that is not valid is reported and left out, so the locale keeps
     the rest of its file and takes that setting from its fallbacks; only a file
     that is not a mapping of settings at all is refused whole.
     """
-    doc = read_yaml(path, display)
+    doc = read_yaml(path, display, root)
     data = doc.data if doc.data is not None else {}
     try:
         tag = parse_tag(path.stem)

@@ -19,6 +19,7 @@ rendering skips (falling back to the next language) and coverage reports.
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -31,10 +32,11 @@ from babel.messages.pofile import PoFileError, read_po, write_po
 from jinja2 import meta
 
 from . import __version__
-from ._atomic import atomic_write
+from ._atomic import AtomicWriter, replace_all
+from ._lock import catalogue_lock
 from ._yaml import parse_yaml
 from ._yamledit import Change, Flow, Value, apply_changes, read_text
-from .catalog import Template, _read_templates, load_catalogue
+from .catalog import Template, _read_templates, _template_files, load_catalogue
 from .errors import CatalogueError, LocaleError, UnknownKeyError
 from .library import Library
 from .locales import parse_tag
@@ -187,6 +189,8 @@ def import_po(library: Library, po_file: str | Path | bytes, language: str, *, n
 
     Everything is checked before anything is written: bad input raises
     :class:`CatalogueError` naming the PO file and line, and changes nothing.
+    The files are written as one, while the catalogue is locked; a file that
+    changed after ``library`` read it is not overwritten (run the import again).
     """
     lang = _translation_language(library, language)
     root = library.catalogue.root
@@ -244,6 +248,7 @@ def import_po(library: Library, po_file: str | Path | bytes, language: str, *, n
 
 
 def _read_po(data: bytes, display: str) -> Catalog:
+    _check_po_strings(data, display)
     try:
         return read_po(io.BytesIO(data), abort_invalid=True)
     except PoFileError as exc:
@@ -254,6 +259,52 @@ def _read_po(data: bytes, display: str) -> Catalog:
         raise CatalogueError("not valid UTF-8; save the PO file as UTF-8", file=display, line=line) from None
     except (ValueError, LookupError) as exc:
         raise CatalogueError(f"not a valid PO file: {exc}", file=display) from None
+
+
+_PO_KEYWORDS = ("msgctxt", "msgid", "msgid_plural", "msgstr")
+#: The escapes Babel reads back (``\x41`` or ``\101`` would be imported as written).
+_PO_ESCAPES = frozenset('\\abfnrtv"')
+
+
+def _check_po_strings(data: bytes, display: str) -> None:
+    """Refuse a string line Babel would misread: it cuts the last character whatever it is,
+    so a lost closing quote would import a shortened translation.
+    """
+    for number, raw in enumerate(data.split(b"\n"), 1):
+        line = raw.strip().decode("utf-8", "replace")
+        if line.startswith("#~"):  # an obsolete entry: Babel still parses it
+            line = line[2:].lstrip()
+        if not line or line.startswith("#"):
+            continue
+        if not line.startswith('"'):
+            keyword, _, line = line.partition(" ")
+            if keyword.partition("[")[0] not in _PO_KEYWORDS:
+                continue  # Babel names an unknown keyword itself
+            line = line.strip()
+        problem = _po_string_problem(line)
+        if problem:
+            raise CatalogueError(f"not a valid PO file: {problem}", file=display, line=number)
+
+
+def _po_string_problem(string: str) -> str | None:
+    """What is wrong with one quoted PO string, or None."""
+    if not string.startswith('"'):
+        return 'expected a text in double quotes, such as msgstr "..."'
+    index = 1
+    while index < len(string):
+        char = string[index]
+        if char == "\\":
+            escape = string[index + 1 : index + 2]
+            if escape not in _PO_ESCAPES:
+                return f'unknown escape \\{escape}; write a backslash as \\\\ and a quote as \\"'
+            index += 2
+        elif char == '"':
+            if index != len(string) - 1:
+                return 'text after the closing quote; write a quote inside the text as \\"'
+            return None
+        else:
+            index += 1
+    return 'the closing quote is missing; end the text with "'
 
 
 def _is_utf8(raw: bytes) -> bool:
@@ -478,8 +529,6 @@ def new_language(root: str | Path, tag: str) -> list[Path]:
         raise CatalogueError(f"no templates in the source language {source_language!r} to scaffold from")
     name = str(parse_tag(tag))
     folder = root / "templates" / name
-    if folder.exists():
-        raise CatalogueError(f"{folder} already exists; edit it, or remove it to start over")
     header = (
         f"# {name} translations, scaffolded by `replykit new-language {name}` from the {source_language} texts.\n"
         "# Translate each entry and delete its 'untranslated: true' line; until then, replies use the\n"
@@ -490,16 +539,19 @@ def new_language(root: str | Path, tag: str) -> list[Path]:
     for key, source in sources.items():
         by_group.setdefault(source.group, []).append(Change((key,), _new_entry(source, {}, complete=False)))
     outputs = {
-        folder / f"{group}.yaml": apply_changes(header, changes, f"templates/{name}/{group}.yaml")
+        f"templates/{name}/{group}.yaml": apply_changes(header, changes, f"templates/{name}/{group}.yaml")
         for group, changes in by_group.items()
     }
-    locale_file = root / "locales" / f"{name}.yaml"
-    if not locale_file.exists():
-        outputs[locale_file] = _LOCALE_TEMPLATE.format(name=name, source=source_language)
-    for path, text in outputs.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, text.encode("utf-8"))
-    return list(outputs)
+    with catalogue_lock(root) as completed:
+        existing = {f"templates/{name}/{path.name}" for path in _template_files(folder)}
+        if completed and existing == set(outputs) and all(read_text(root / d, d, root) == outputs[d] for d in outputs):
+            return [root / display for display in outputs]  # a run of this that was cut short, now completed
+        if existing or (folder.exists() and not folder.is_dir()):  # an empty folder is left by a stopped run
+            raise CatalogueError(f"{folder} already exists; edit it, or remove it to start over")
+        if not os.path.lexists(root / "locales" / f"{name}.yaml"):
+            outputs[f"locales/{name}.yaml"] = _LOCALE_TEMPLATE.format(name=name, source=source_language)
+        _replace(root, outputs)
+    return [root / display for display in outputs]
 
 
 _LOCALE_TEMPLATE = """\
@@ -606,36 +658,70 @@ def _group_file(library: Library, lang: str, group: str) -> str:
 
 
 def _write(library: Library, lang: str, changes: Mapping[str, list[Change]]) -> list[str]:
-    """Apply all changes in memory, check the entries still load, then write each file atomically."""
+    """Apply all changes in memory, check the entries still load, then write the files as one.
+
+    The changes were worked out from the files as ``library`` read them, so a
+    file that changed since (another import, an editor) is not overwritten.
+    """
     root = library.catalogue.root
     outputs: dict[str, str] = {}
-    for display, file_changes in changes.items():
-        path = root / display
-        old = read_text(path, display) if path.exists() else ""
-        new = apply_changes(old, file_changes, display)
-        if new == old and path.exists():
-            continue
-        problems: list[CatalogueError] = []
-        _read_templates(
-            parse_yaml(new, display),
-            display,
-            lang,
-            Path(display).stem,
-            library.catalogue.settings,
-            {},
-            problems,
-            {},
-        )
-        touched = {c.path[0] for c in file_changes}
-        for problem in problems:
-            if problem.key in touched:
-                raise problem
-        outputs[display] = new
-    for display, new in outputs.items():
-        path = root / display
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, new.encode("utf-8"))
+    with catalogue_lock(root):
+        for display, file_changes in changes.items():
+            path = root / display
+            exists = os.path.lexists(path)
+            old = read_text(path, display, root) if exists else ""
+            loaded = library.catalogue.files.get(display)
+            if (loaded.text if loaded is not None else None) != (old if exists else None):
+                raise CatalogueError(
+                    "the file changed after it was read (another command or an editor wrote it); "
+                    "nothing was written; run the command again",
+                    file=display,
+                )
+            new = apply_changes(old, file_changes, display)
+            if new == old and exists:
+                continue
+            problems: list[CatalogueError] = []
+            _read_templates(
+                parse_yaml(new, display),
+                display,
+                lang,
+                Path(display).stem,
+                library.catalogue.settings,
+                {},
+                problems,
+                {},
+            )
+            touched = {c.path[0] for c in file_changes}
+            for problem in problems:
+                if problem.key in touched:
+                    raise problem
+            outputs[display] = new
+        _replace(root, outputs)
     return list(outputs)
+
+
+def _replace(root: Path, outputs: Mapping[str, str]) -> None:
+    """Write ``outputs`` (catalogue-relative names) into the catalogue: every file or none.
+
+    A file that cannot be written (read-only, a link out of the catalogue, ...)
+    is reported before any file changes.
+    """
+    writers: list[AtomicWriter] = []
+    try:
+        for display, text in outputs.items():
+            path = root / display
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                writer = AtomicWriter(path, binary=True, within=root)
+            except OSError as exc:
+                raise CatalogueError(f"cannot write the file: {exc.strerror}", file=display) from None
+            writers.append(writer)
+            writer.write(text.encode("utf-8"))
+    except BaseException:
+        for writer in writers:
+            writer.abort()
+        raise
+    replace_all(root, writers)
 
 
 def _same_trailing_newlines(text: str, english: str) -> str:

@@ -13,6 +13,7 @@ import hashlib
 import marshal
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from jinja2.runtime import Context
 
 from ._sandbox import CatalogueSandbox, Limits, TemplateSecurityError, make_sandbox
 from ._yaml import Position
-from .errors import InvalidValueError, ReplykitError, SecurityError, TemplateError
+from .errors import InvalidValueError, ReplykitError, SecurityError, TemplateError, log_warning
 from .values import Duration, Formatter, Money, coerce
 
 #: The context entry that carries the reply's formatter. It is not a valid
@@ -203,6 +204,10 @@ class CodeCache:
     file starts with Jinja's bytecode magic (Jinja and Python versions), so a
     stale file is never used. Files are written atomically; an unreadable or
     damaged file only means compiling again.
+
+    A cache file is run as code outside the sandbox, and anyone can work out its
+    name from a template's text: only a file that this user owns and that no one
+    else may write is ever loaded (see :func:`code_cache` for the folder).
     """
 
     def __init__(self, directory: str) -> None:
@@ -212,18 +217,28 @@ class CodeCache:
         return os.path.join(self.directory, f"__replykit_{SANDBOX_POLICY}_{key}.cache")
 
     def load(self, key: str) -> CodeType | None:
-        try:
-            with open(self.path(key), "rb") as handle:
-                data = handle.read()
-        except OSError:
-            return None
-        if not data.startswith(bc_magic):
+        data = self.read(self.path(key))
+        if data is None or not data.startswith(bc_magic):
             return None
         try:
             code = marshal.loads(data[len(bc_magic) :])
         except (EOFError, ValueError, TypeError):
             return None
         return code if isinstance(code, CodeType) else None
+
+    @staticmethod
+    def read(path: str) -> bytes | None:
+        """The content of a cache file, or None unless it is a plain file of ours that only we can write."""
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            return None
+        with os.fdopen(fd, "rb") as handle:
+            try:
+                info = os.fstat(fd)
+                return handle.read() if stat.S_ISREG(info.st_mode) and not _foreign(info) else None
+            except OSError:
+                return None
 
     def store(self, key: str, code: CodeType) -> None:
         try:
@@ -239,15 +254,57 @@ def code_cache() -> CodeCache | None:
     """The cache of compiled templates, or None when it is turned off or unusable.
 
     ``REPLYKIT_CACHE=off`` turns it off; ``REPLYKIT_CACHE=/some/dir`` moves it. By
-    default it is Jinja's private per-user folder in the temporary directory.
+    default it is Jinja's private per-user folder in the temporary directory. A
+    folder named in ``REPLYKIT_CACHE`` is checked as Jinja checks its own: it is
+    created private (0700) when missing, and is not used (one warning on the
+    ``replykit`` logger, templates compile every time) when it is a link, is not
+    this user's, or others may write to it.
     """
     setting = os.environ.get("REPLYKIT_CACHE", "")
     if setting.lower() in ("off", "0", "no", "false"):
         return None
-    try:  # Jinja's own choice and checks of a safe per-user folder
-        return CodeCache(jinja2.FileSystemBytecodeCache(setting or None).directory)
-    except (OSError, RuntimeError):  # no usable cache folder: compile every time
-        return None
+    if not setting:
+        try:  # Jinja's own choice and checks of a safe per-user folder
+            return CodeCache(jinja2.FileSystemBytecodeCache().directory)
+        except (OSError, RuntimeError):  # no usable cache folder: compile every time
+            return None
+    problem = _unsafe_folder(setting)
+    if problem is None:
+        return CodeCache(setting)
+    if setting not in _refused:
+        _refused.add(setting)
+        log_warning(
+            "REPLYKIT_CACHE=%s is not used: %s; templates compile without a cache. "
+            "Name a folder that only you can write to (chmod 700), or a new one.",
+            setting,
+            problem,
+        )
+    return None
+
+
+_refused: set[str] = set()
+
+
+def _unsafe_folder(path: str) -> str | None:
+    """Why ``path`` may not hold code that will be run, or None (created 0700 when missing)."""
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        info = os.lstat(path)
+    except OSError as exc:
+        return f"it cannot be created ({exc.strerror})"
+    if stat.S_ISLNK(info.st_mode):
+        return "it is a symbolic link"
+    if not stat.S_ISDIR(info.st_mode):
+        return "it is not a folder"
+    if _foreign(info):
+        return "it belongs to another user or others can write to it"
+    return None
+
+
+def _foreign(info: os.stat_result) -> bool:
+    """Whether another user owns the file or may write to it (group or others)."""
+    owner = os.geteuid() if hasattr(os, "geteuid") else info.st_uid
+    return info.st_uid != owner or bool(info.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
 
 
 def make_environment(

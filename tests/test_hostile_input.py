@@ -465,3 +465,21 @@ def test_a_key_never_names_a_file_to_read(lib: replykit.Library, key: str, monke
 def test_catalogue_settings_are_checked(make_catalog: MakeCatalog, setting: str, message: str) -> None:
     lib = replykit.load(make_catalog({"templates/en/customs.yaml": SIMPLE_EN, "replykit.yaml": setting + "\n"}))
     assert any(p.file == "replykit.yaml" and message in p.message for p in lib.problems)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "broken-link"])
+def test_a_template_file_that_cannot_be_read_is_reported_not_skipped(make_catalog: MakeCatalog, kind: str) -> None:
+    import os
+
+    from replykit.lint import lint
+
+    root = make_catalog({"templates/en/pre_sale.yaml": "pre_sale.ok:\n  title: OK\n  chat: fine\n"})
+    target = root / "templates" / "en" / "customs.yaml"
+    if kind == "fifo":
+        os.mkfifo(target)
+    else:
+        target.symlink_to(root / "templates" / "en" / "missing.yaml")
+    lib = replykit.load(root)
+    assert [p.file for p in lib.problems] == ["templates/en/customs.yaml"]
+    assert lib.render("pre_sale.ok", channel="chat").body == "fine"
+    assert [f.file for f in lint(lib, jobs=2)] == ["templates/en/customs.yaml"]

@@ -10,6 +10,7 @@ problem becomes a :class:`CatalogueError` with file, line, key and locale in
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -234,7 +235,9 @@ class Catalogue:
         sizes: dict[str, int] = {}
         for folder in self._folders.values():
             for path in _template_files(folder):
-                sizes[path.stem] = sizes.get(path.stem, 0) + path.stat().st_size
+                sizes[path.stem] = (
+                    sizes.get(path.stem, 0) + path.lstat().st_size
+                )  # a broken link is read (and reported) later
         return dict(sorted(sizes.items()))
 
     def limit_to(self, groups: Iterable[str]) -> None:
@@ -246,7 +249,8 @@ class Catalogue:
 
     def _paths(self, language: str, group: str) -> list[Path]:
         folder = self._folders[language]
-        return [p for p in (folder / f"{group}.yaml", folder / f"{group}.yml") if p.is_file()]
+        # Whatever is there is read, so that a pipe or a broken link is reported, not skipped.
+        return [p for p in (folder / f"{group}.yaml", folder / f"{group}.yml") if os.path.lexists(p)]
 
     def _read_group(self, language: str, group: str) -> None:
         with self._lock:

@@ -324,8 +324,29 @@ def test_constructs_no_reply_needs_are_refused_when_compiled(
         "{% set s = '\u4e00' * 199000 %}" + LOOP_10K + "{{ s|urlencode|length }}" + END_10K,
         "{% set s = '\u4e00' * 199000 %}{% macro f(n) %}{{ s.title()|length }}{% if n < 30 %}{{ f(n+1) }}{{ f(n+1) }}{% endif %}{% endmacro %}{{ f(0) }}",
         "{% set l = [country * 200] * 150 %}{% for i in range(100) %}{{ l|list|length }}{% endfor %}",
+        # numbers that all have one hash: a set or dict of them is searched item by item
+        "{% set p = 2**61 - 1 %}{% set l = (range(0, 1000*p, p)|sort) + (range(1000*p, 2000*p, p)|sort)"
+        " + (range(2000*p, 3000*p, p)|sort) + (range(3000*p, 4000*p, p)|sort) %}{{ l|unique|length }}",
+        "{% set p = 2**61 - 1 %}{% set d = {"
+        + ", ".join(f"p*{i}: {i}" for i in range(1, 1001))
+        + "} %}"
+        + LOOP_10K
+        + "{% if d[p*1000] %}{% endif %}"
+        + END_10K,
     ],
-    ids=["in-list", "compare", "slice", "is-in", "hash", "in-text", "urlencode", "title", "list-filter"],
+    ids=[
+        "in-list",
+        "compare",
+        "slice",
+        "is-in",
+        "hash",
+        "in-text",
+        "urlencode",
+        "title",
+        "list-filter",
+        "unique-collisions",
+        "lookup-collisions",
+    ],
 )
 def test_repeated_work_on_large_values_counts_against_the_budget(make_catalog: MakeCatalog, template: str) -> None:
     _refused(_library(make_catalog, template), "worked on more than 2,000,000 characters")

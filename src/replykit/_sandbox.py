@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import astuple, dataclass
 from decimal import Decimal
 from types import BuiltinMethodType, MethodType
-from typing import Any
+from typing import Any, cast
 
 import jinja2
 from jinja2 import filters as jinja_filters
@@ -242,9 +242,9 @@ class CatalogueSandbox(ImmutableSandboxedEnvironment):
                 key = node.arg.value if isinstance(node.arg, nodes.Const) else None
                 if isinstance(key, str) and (key.startswith("_") or key in FORBIDDEN_ATTRIBUTES):
                     refuse(node, f"the item {key!r}")
-                if isinstance(node.arg, nodes.Slice):  # a slice copies
-                    node.node = _call("replykit_weigh", node.node)
-                elif not isinstance(node.arg, nodes.Const):  # a key is hashed
+                # A slice copies the container; a key is hashed, and crafted keys can all collide.
+                node.node = _call("replykit_weigh", node.node, nodes.Const(False))
+                if not isinstance(node.arg, (nodes.Const, nodes.Slice)):
                     node.arg = _call("replykit_weigh", node.arg)
             elif isinstance(node, nodes.Compare):  # ==, <, in ... go over both sides
                 node.expr = _call("replykit_weigh", node.expr)
@@ -331,14 +331,15 @@ class CatalogueSandbox(ImmutableSandboxedEnvironment):
         return value
 
     @pass_context
-    def weigh(self, context: Context, value: Any) -> Any:
-        """``value``, its size counted as work: comparing, slicing or hashing it goes over all of it."""
+    def weigh(self, context: Context, value: Any, deep: bool = True) -> Any:
+        """``value``, its size counted as work: comparing or hashing it goes over all of it,
+        slicing or looking up an item in it (``deep=False``) over its items at worst."""
         if isinstance(value, str):
             self.budget(context).spend(len(value))
         elif isinstance(value, (list, tuple)):
-            self.budget(context).spend(self.measure(context, value))
+            self.budget(context).spend(self.measure(context, value) if deep else len(value))
         elif not isinstance(value, self.plain) and isinstance(value, Mapping):
-            self.budget(context).spend(len(value))  # a lookup hashes the key only
+            self.budget(context).spend(len(value))
         return value
 
     @pass_context
@@ -350,13 +351,13 @@ class CatalogueSandbox(ImmutableSandboxedEnvironment):
         """
         if isinstance(value, str):
             return value
+        if isinstance(value, self.data_types):
+            self.budget(context).call()  # money, dates, numbers: formatting them is a call to Babel
+            return str(value)
         if isinstance(value, (list, tuple)) and "list" in self.filters:
             return self.filters["list"](context, value)
         if isinstance(value, Undefined):
             return str(value)  # raises the undefined value's own error
-        if isinstance(value, self.data_types):
-            self.budget(context).call()  # money, dates, numbers: formatting them is a call to Babel
-            return str(value)
         raise JinjaSecurityError(NOT_PRINTABLE)
 
     @pass_context
@@ -508,7 +509,7 @@ def make_sandbox(
     """
     env = CatalogueSandbox(limits, values, autoescape=autoescape, **options)
     kept = {name: f for name, f in env.filters.items() if name in ALLOWED_FILTERS}
-    kept.update(join=_join, sum=_sum, batch=_batch, round=_round)
+    kept.update(join=_join, sum=_sum, batch=_batch, round=_round, unique=_unique)
     kept.update(filters)
     env.filters = {name: _bounded(env, name, f) for name, f in kept.items()}
     env._replykit_filters = frozenset(filters)
@@ -588,6 +589,17 @@ def _join(context: Context, value: Iterable[Any], d: str = "", attribute: str | 
     env.check_length(length, "a joined text")
     env.budget(context).spend(length)
     return jinja_filters.sync_do_join(context.eval_ctx, pieces, separator)
+
+
+@pass_context
+def _unique(
+    context: Context, value: list[Any], case_sensitive: bool = False, attribute: str | int | None = None
+) -> Iterator[Any]:
+    """Jinja's ``unique``. It keeps a set of what it has seen, and crafted numbers can all
+    have one hash, so each item may be compared with every one before it: that is its work."""
+    env: CatalogueSandbox = context.environment  # type: ignore[assignment]
+    env.budget(context).spend(len(value) * (len(value) - 1) // 2)
+    return cast("Iterator[Any]", jinja_filters.do_unique(env, value, case_sensitive, attribute))
 
 
 def _is_number(value: Any) -> bool:

@@ -17,7 +17,7 @@ import stat
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from types import CodeType, TracebackType
 from typing import Any
 
@@ -30,14 +30,57 @@ from jinja2.runtime import Context
 from ._sandbox import CatalogueSandbox, Limits, TemplateSecurityError, make_sandbox
 from ._yaml import Position
 from .errors import InvalidValueError, ReplykitError, SecurityError, TemplateError, log_warning
-from .values import Duration, Formatter, Money, coerce
+from .values import Customer, Duration, Formatter, Money, coerce
 
 #: The context entry that carries the reply's formatter. It is not a valid
 #: template name, so a template cannot print or reach it.
 FORMATTER = "replykit:formatter"
 
 #: Changes whenever what the sandbox allows changes (see ``code_cache``).
-SANDBOX_POLICY = "s2"
+SANDBOX_POLICY = "s3"
+
+#: Characters of a format pattern (``date("d MMM")``) or list style.
+MAX_PATTERN = 100
+
+#: Plain names of what a template holds, for messages: a translator never sees a Python type.
+_KINDS: tuple[tuple[type | tuple[type, ...], str], ...] = (
+    (Customer, "customer"),
+    (Money, "money"),
+    (Duration, "duration"),
+    (bool, "true/false value"),
+    (str, "text"),
+    ((int, float, Decimal), "number"),
+    (dt.datetime, "date and time"),
+    (dt.date, "date"),
+    (Mapping, "mapping"),
+    ((list, tuple), "list"),
+)
+
+
+def describe(value: Any) -> str:
+    """What ``value`` is, in a translator's words."""
+    for kind, word in _KINDS:
+        if isinstance(value, kind):
+            return word
+    return "this value"
+
+
+class Missing(jinja2.StrictUndefined):
+    """``StrictUndefined`` whose message names the missing field in plain words
+    (``customer has no field 'x'``), never a Python type or a value's repr."""
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:
+        if self._undefined_hint:
+            return self._undefined_hint
+        name = self._undefined_name
+        shown = repr(name) if isinstance(name, (str, int)) and len(str(name)) <= 40 else ""
+        if self._undefined_obj is jinja2.utils.missing:
+            return f"{shown or 'a name'} is undefined"
+        what = "field" if isinstance(name, str) else "item"
+        return f"{describe(self._undefined_obj)} has no {what} {shown or 'of that name'}"
 
 
 @dataclass(frozen=True)
@@ -94,9 +137,50 @@ def _fmt(ctx: Context) -> Formatter:
     return ctx.parent[FORMATTER]  # type: ignore[no-any-return]
 
 
+def _env(ctx: Context) -> CatalogueSandbox:
+    return ctx.environment  # type: ignore[return-value]
+
+
 def _as(type_: str, value: Any, ctx: Context) -> Any:
+    """``value`` read as ``type_``; the error echoes the value only when it is short, plain data."""
+    digits = _env(ctx).limits.max_int_bits * 3 // 10  # the digits of the largest whole number
+    if _has_huge_number(value, digits):  # reading 1e999999 as a whole number builds it in full
+        raise JinjaSecurityError(f"a number of more than {digits:,} digits is over the limit")
     fmt = _fmt(ctx)
-    return coerce(type_, value, fmt, fmt.locale.language)
+    try:
+        return coerce(type_, value, fmt, fmt.locale.language)
+    except InvalidValueError:
+        if _echoes_plainly(value):
+            raise
+        raise InvalidValueError(f"expected {type_}, got {describe(value)}") from None
+
+
+def _has_huge_number(value: Any, digits: int) -> bool:
+    """True if ``value`` (or a value of a mapping such as a duration) reads as a number of more than ``digits`` digits."""
+    for leaf in value.values() if isinstance(value, Mapping) else (value,):
+        if isinstance(leaf, (str, Decimal)):
+            try:
+                number = Decimal(leaf.strip() if isinstance(leaf, str) else leaf)
+            except InvalidOperation:
+                continue
+            if number.is_finite() and number.adjusted() >= digits:
+                return True
+    return False
+
+
+def _echoes_plainly(value: Any) -> bool:
+    """True if the repr of ``value`` is short and names no Python type."""
+    if isinstance(value, Mapping):
+        return len(value) <= 4 and all(_echoes_plainly(k) and _echoes_plainly(v) for k, v in value.items())
+    if isinstance(value, str):
+        return len(value) <= 100
+    return value is None or type(value) in (int, float, bool) or isinstance(value, (Money, Duration))
+
+
+def _check_pattern(format: object) -> None:
+    """A style name or CLDR pattern of a reasonable length (Babel caches every pattern it parses)."""
+    if format is not None and not (isinstance(format, str) and len(format) <= MAX_PATTERN):
+        raise JinjaSecurityError(f"a format is a style name or a pattern of at most {MAX_PATTERN} characters")
 
 
 @pass_context
@@ -104,11 +188,13 @@ def money_filter(ctx: Context, value: Any, currency: str | None = None, format: 
     """``{{ total | money }}``, ``{{ 12.5 | money("EUR") }}``."""
     if not isinstance(value, Money):
         value = _as("money", {"amount": value, "currency": currency} if currency else value, ctx)
+    _check_pattern(format)
     return _fmt(ctx).money(value.amount, currency or value.currency, format)
 
 
 @pass_context
 def number_filter(ctx: Context, value: Any, format: str | None = None) -> str:
+    _check_pattern(format)
     return _fmt(ctx).number(Decimal(str(_as("number", value, ctx))), format)
 
 
@@ -123,6 +209,7 @@ def date_filter(ctx: Context, value: Any, format: str = "long") -> str:
     """``{{ ship_date | date("short") }}``: short, medium, long, full or a CLDR pattern."""
     if not isinstance(value, dt.date):
         value = _as("date", value, ctx)
+    _check_pattern(format)
     return _fmt(ctx).date(value, format)
 
 
@@ -130,6 +217,7 @@ def date_filter(ctx: Context, value: Any, format: str = "long") -> str:
 def datetime_filter(ctx: Context, value: Any, format: str = "medium") -> str:
     if not isinstance(value, dt.datetime):
         value = _as("datetime", value, ctx)
+    _check_pattern(format)
     return _fmt(ctx).datetime(value, format)
 
 
@@ -137,15 +225,26 @@ def datetime_filter(ctx: Context, value: Any, format: str = "medium") -> str:
 def time_filter(ctx: Context, value: Any, format: str = "short") -> str:
     if not isinstance(value, (dt.datetime, dt.time)):
         value = _as("datetime", value, ctx)
+    _check_pattern(format)
     return _fmt(ctx).time(value, format)
 
 
 @pass_context
 def list_filter(ctx: Context, value: Any, style: str = "standard") -> str:
-    """``{{ items | list }}`` -> ``A, B y C``; ``list("or")`` -> ``A, B o C``."""
+    """``{{ items | list }}`` -> ``A, B y C``; ``list("or")`` -> ``A, B o C``.
+
+    Each item is printed as a value. CLDR list formatting (Babel) rebuilds the
+    text once per item, so the input is bounded and its cost counted first.
+    """
     if isinstance(value, str):
         value = [value]
-    return _fmt(ctx).list(value, style)
+    env = _env(ctx)
+    pieces = [env.text(ctx, item) for item in value]
+    length = sum(map(len, pieces))
+    env.check_length(length, "a list")
+    env.budget(ctx).spend(length * max(1, len(pieces) // 100))
+    _check_pattern(style)
+    return _fmt(ctx).list(pieces, style)
 
 
 @pass_context
@@ -159,7 +258,11 @@ def plural_filter(ctx: Context, count: Any, **forms: str) -> str:
     number = _as("number", count, ctx)
     fmt = _fmt(ctx)
     form = forms.get(fmt.plural_category(number), forms["other"])
-    return form.replace("#", fmt.number(number))
+    if not isinstance(form, str):
+        raise InvalidValueError('plural() forms are texts, such as other="# items"')
+    written = fmt.number(number)
+    _env(ctx).check_length(len(form) + form.count("#") * len(written), "a plural form")
+    return form.replace("#", written)
 
 
 @pass_context
@@ -313,9 +416,10 @@ def make_environment(
     """The environment a library's templates compile in (``autoescape`` for HTML texts)."""
     env = make_sandbox(
         FILTERS,
+        values=(Money, Duration, Customer),
         limits=limits,
         autoescape=autoescape,
-        undefined=jinja2.StrictUndefined,
+        undefined=Missing,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
@@ -353,6 +457,25 @@ def _security_message(exc: Exception) -> str:
     if "unsafe" in message or "not safely callable" in message or "object" in message:
         message = "the template tried to reach an attribute or call that the sandbox forbids"
     return f"not allowed in a template: {message}"
+
+
+#: What went wrong, in plain words, by the kind of Python error (most specific first).
+_FAILURES: tuple[tuple[type[BaseException], str], ...] = (
+    (ZeroDivisionError, "a division by zero"),
+    (ArithmeticError, "a number that this operation cannot handle"),
+    (TypeError, "a value of the wrong kind for this operation"),
+    (LookupError, "an item or key that does not exist"),
+    (ValueError, "a value that this operation cannot use"),
+    (jinja2.TemplateRuntimeError, "an argument that this filter or macro cannot use"),
+)
+
+
+def _failure(exc: BaseException) -> str:
+    """Why a render failed, without the text of the exception (it may carry reprs and type names)."""
+    for kind, words in _FAILURES:
+        if isinstance(exc, kind):
+            return words
+    return "an operation that failed"
 
 
 _PROVIDED_LAZILY = re.compile(r"\b(greeting|sign_off)\b")
@@ -433,28 +556,29 @@ class CompiledText:
             filled = self._fill(context)
             if filled is not None:
                 return filled
-        env = self.template.environment
         try:
             text = self.template.render(context)
         except ReplykitError as exc:  # a filter refused a value: this template misuses it
             cls = SecurityError if isinstance(exc, SecurityError) else TemplateError
             raise self._error(exc.message, exc.__traceback__, cls) from None
         except jinja2.UndefinedError as exc:
+            message = exc.message or "a value is undefined"
+            fix = "declare the variable under 'variables' or fix its name"
             raise self._error(
-                f"{exc.message}; declare the variable under 'variables' or fix its name",
+                f"{message}; {fix if message.endswith('is undefined') else 'check the field name'}",
                 exc.__traceback__,
             ) from None
         except JinjaSecurityError as exc:
             raise self._error(_security_message(exc), exc.__traceback__, SecurityError) from None
         except (RecursionError, MemoryError, OverflowError) as exc:
+            what = {RecursionError: "calls nested too deeply", MemoryError: "out of memory"}.get(
+                type(exc), "a number too large"
+            )
             raise self._error(
-                f"template exceeded a resource limit ({type(exc).__name__})", exc.__traceback__, SecurityError
+                f"template exceeded a resource limit ({what})", exc.__traceback__, SecurityError
             ) from None
         except Exception as exc:  # any other failure is a defect of this template
-            raise self._error(f"template failed to render: {type(exc).__name__}: {exc}", exc.__traceback__) from None
-        limit = env.limits.max_output  # type: ignore[attr-defined]
-        if len(text) > limit:
-            raise self._error(f"the text is {len(text):,} characters, over the limit of {limit:,}", None, SecurityError)
+            raise self._error(f"template failed to render: {_failure(exc)}", exc.__traceback__) from None
         return text
 
     def _fill(self, context: Mapping[str, Any]) -> str | None:

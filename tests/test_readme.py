@@ -42,7 +42,7 @@ def test_readme_console_examples_match_the_cli() -> None:
     for command, expected in examples:
         result = CliRunner().invoke(main, shlex.split(command))
         assert result.exit_code == 0, result.output
-        assert result.output.strip() == expected.strip(), command
+        assert result.stdout.strip() == expected.strip(), command
 
 
 def test_readme_lists_every_shipped_key() -> None:

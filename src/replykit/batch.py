@@ -14,13 +14,14 @@ import csv
 import json
 import multiprocessing
 import pickle
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import CatalogueError, RenderError, ReplykitError
-from .render import Reply
+from .render import Channel, Reply
 
 if TYPE_CHECKING:
     from .library import Library
@@ -31,28 +32,38 @@ CHUNK = 512
 
 @dataclass(frozen=True)
 class BatchResult:
-    """The outcome of one row: ``reply`` or ``error`` (1-based ``row`` number)."""
+    """The outcome of one row: ``reply`` or ``error`` (1-based ``row`` number).
+
+    ``kept`` holds the input fields the batch was asked to carry over
+    (``BatchSpec.keep``: an id or e-mail column), for every row, failed or not.
+    """
 
     row: int
     reply: Reply | None = None
     error: str | None = None
+    kept: Mapping[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
         return self.error is None
 
     def to_dict(self) -> dict[str, Any]:
-        """The output line: row, key, locale, channel, subject, body; or row and error."""
+        """The output line: row, the kept input fields, then the reply or the error."""
+        out: dict[str, Any] = {"row": self.row}
+        if self.kept is not None:
+            out["input"] = dict(self.kept)
         if self.reply is None:
-            return {"row": self.row, "error": self.error}
-        out = {
-            "row": self.row,
-            "key": self.reply.key,
-            "locale": self.reply.locale,
-            "channel": self.reply.channel,
-            "subject": self.reply.subject,
-            "body": self.reply.body,
-        }
+            out["error"] = self.error
+            return out
+        out.update(
+            key=self.reply.key,
+            locale=self.reply.locale,
+            requested_locale=self.reply.requested_locale,
+            fell_back=self.reply.fell_back,
+            channel=self.reply.channel,
+            subject=self.reply.subject,
+            body=self.reply.body,
+        )
         if self.reply.html is not None:
             out["html"] = self.reply.html
         if self.reply.defects:
@@ -68,8 +79,10 @@ class BatchSpec:
     key_field: str | None = None
     locale_field: str | None = None
     detect_field: str | None = None
-    channel: str = "email"
+    channel: Channel = "email"
     strict: bool = False
+    #: Input fields copied into every output line (``input``), e.g. ``("id", "email")``.
+    keep: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if (self.key is None) == (self.key_field is None):
@@ -100,6 +113,10 @@ class Block:
     errors: str
     rows: int
     failed: int
+    #: Rows answered in another locale than their own (``Reply.fell_back``).
+    fell_back: int = 0
+    #: The errors' messages with their numbers blanked, at most two: tells "every row failed alike".
+    error_kinds: frozenset[str] = frozenset()
 
 
 def render_blocks(
@@ -120,7 +137,12 @@ def render_blocks(
 
 
 def render_jsonl(
-    library: Library, path: Path, spec: BatchSpec, *, jobs: int = 1, start_method: str | None = None
+    library: Library,
+    source: Path | JsonlRows,
+    spec: BatchSpec,
+    *,
+    jobs: int = 1,
+    start_method: str | None = None,
 ) -> Iterator[Block]:
     """Render a JSON Lines file, handing workers raw blocks of lines.
 
@@ -129,31 +151,61 @@ def render_jsonl(
     ``start_method="fork"`` lets a single-threaded caller (the CLI) hand its warm
     library to the workers instead of loading it again in each.
     """
-    yield from _map(library, spec, jobs, _bytes_block, jsonl_blocks(path), start_method)
+    if isinstance(source, Path):
+        with JsonlRows(source) as rows:
+            yield from _map(library, spec, jobs, _bytes_block, rows.blocks(), start_method)
+    else:
+        yield from _map(library, spec, jobs, _bytes_block, source.blocks(), start_method)
 
 
 #: Bytes of one JSON Lines row; a longer line is that row's error and is skipped, not kept.
 MAX_ROW_BYTES = 16 * 1024 * 1024
 
 
-def jsonl_blocks(path: Path, size: int = 1 << 18) -> Iterator[tuple[int, bytes]]:
-    """``(number of the first row, whole lines)`` blocks of about ``size`` bytes.
+class JsonlRows:
+    """A JSON Lines file opened for a batch: the fields its first rows use, then its lines.
 
-    A line over :data:`MAX_ROW_BYTES` comes as a block of its own holding only
-    ``b"\\0"`` (not JSON, so it becomes that row's error) and is never held whole.
+    The first :attr:`PEEK` lines are read ahead (once: the input may be a pipe) so
+    that the field names a batch relies on can be checked before any row is rendered.
     """
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        raise CatalogueError(f"cannot read {path}: {exc.strerror}", file=str(path)) from None
-    number = 1
-    rest = b""
-    skipping = False  # inside a line that is too long
-    with handle:
-        if handle.peek(3)[:3] == codecs.BOM_UTF8:  # as some editors write; not part of row 1
-            handle.read(3)
+
+    PEEK = 100
+
+    def __init__(self, path: Path) -> None:
+        try:
+            self._handle = path.open("rb")
+        except OSError as exc:
+            raise CatalogueError(f"cannot read {path}: {exc.strerror}", file=str(path)) from None
+        if self._handle.peek(3)[:3] == codecs.BOM_UTF8:  # as some editors write; not part of row 1
+            self._handle.read(3)
+        lines: list[bytes] = []
+        while len(lines) < self.PEEK:
+            line = self._handle.readline(MAX_ROW_BYTES + 1)
+            lines.append(line)
+            if not line.endswith(b"\n"):  # the end, or a line too long to read ahead
+                break
+        self._ahead = b"".join(lines)
+        self.fields = sorted({name for line in lines for name in _names_in(line)})
+
+    def __enter__(self) -> JsonlRows:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._handle.close()
+
+    def blocks(self, size: int = 1 << 18) -> Iterator[tuple[int, bytes]]:
+        """``(number of the first row, whole lines)`` blocks of about ``size`` bytes.
+
+        A line over :data:`MAX_ROW_BYTES` comes as a block of its own holding only
+        ``b"\\0"`` (not JSON, so it becomes that row's error) and is never held whole.
+        """
+        number = 1
+        rest = b""
+        skipping = False  # inside a line that is too long
+        ahead, self._ahead = self._ahead, b""
         while True:
-            data = handle.read(size)
+            data = ahead or self._handle.read(size)
+            ahead = b""
             if not data:
                 if rest.strip():
                     yield number, rest
@@ -173,6 +225,23 @@ def jsonl_blocks(path: Path, size: int = 1 << 18) -> Iterator[tuple[int, bytes]]
                 yield number, TOO_LONG
                 number += 1
                 rest, skipping = b"", True
+
+
+def _names_in(line: bytes) -> list[str]:
+    """The field names of one JSON line, dotted for nested objects (``customer.first_name``)."""
+    try:
+        row = json.loads(line)
+    except (ValueError, RecursionError):
+        return []
+    names: list[str] = []
+    stack: list[tuple[str, Any]] = [("", row)] if isinstance(row, dict) else []
+    while stack and len(names) < 1000:
+        prefix, value = stack.pop()
+        for name, child in value.items():
+            names.append(prefix + str(name))
+            if isinstance(child, dict) and prefix.count(".") < 4:
+                stack.append((f"{prefix}{name}.", child))
+    return names
 
 
 #: The stand-in for a line over the size limit (see :func:`jsonl_blocks`).
@@ -243,24 +312,31 @@ def render_row(library: Library, number: int, row: Mapping[str, Any] | BaseExcep
         if not isinstance(row, Mapping):
             raise ValueError(f"a row must be an object of fields, got {type(row).__name__}")
         values = expand(row)
+        kept = {name: _field(values, name) for name in spec.keep} if spec.keep else None
         key = spec.key if spec.key is not None else str(_text(values, spec.key_field, "key"))
         locale = _text(values, spec.locale_field, "locale", required=False) if spec.locale_field else None
+        options: dict[str, Any] = {"channel": spec.channel, "strict": spec.strict, "unknown": "ignore"}
         if spec.detect_field:
             message = _text(values, spec.detect_field, "message", required=False) or ""
             detection = library.detect(message, hints=locale)
-            reply = library.render_values(
-                key, values, locale=detection.locale, channel=spec.channel, strict=spec.strict
-            )
+            reply = library.render_values(key, values, locale=detection.locale, **options)
             reply = _with_detection(reply, detection)
         else:
-            reply = library.render_values(key, values, locale=locale, channel=spec.channel, strict=spec.strict)
-        return BatchResult(number, reply=reply)
+            reply = library.render_values(key, values, locale=locale, **options)
+        return BatchResult(number, reply=reply, kept=kept)
     except ReplykitError as exc:
-        return BatchResult(number, error=str(exc))
+        error = str(exc)
     except (ValueError, TypeError, KeyError) as exc:
-        return BatchResult(number, error=f"bad row: {exc}")
+        error = f"bad row: {exc}"
     except Exception as exc:  # a bug must not cost the other rows; report it on this one
-        return BatchResult(number, error=f"internal error ({type(exc).__name__}): {exc}")
+        error = f"internal error ({type(exc).__name__}): {exc}"
+    kept = None
+    if spec.keep:
+        try:
+            kept = {name: _field(expand(row), name) for name in spec.keep}  # type: ignore[arg-type]
+        except Exception:  # the row is not readable at all: it keeps nothing
+            kept = dict.fromkeys(spec.keep)
+    return BatchResult(number, error=error, kept=kept)
 
 
 def _with_detection(reply: Reply, detection: Any) -> Reply:
@@ -269,10 +345,16 @@ def _with_detection(reply: Reply, detection: Any) -> Reply:
     return replace(reply, detection=detection)
 
 
-def _text(values: Mapping[str, Any], field: str | None, what: str, *, required: bool = True) -> str | None:
+def _field(values: Mapping[str, Any], field: str) -> Any:
+    """The value at a dotted field name (``customer.locale``), or None."""
     value: Any = values
-    for part in (field or "").split("."):
+    for part in field.split("."):
         value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def _text(values: Mapping[str, Any], field: str | None, what: str, *, required: bool = True) -> str | None:
+    value = _field(values, field or "")
     if value is None or value == "":
         if required:
             raise ValueError(f"no {what} in field {field!r}")
@@ -281,23 +363,33 @@ def _text(values: Mapping[str, Any], field: str | None, what: str, *, required: 
 
 
 def expand(row: Mapping[str, Any]) -> dict[str, Any]:
-    """Dotted names nest (``customer.first_name``) and JSON text in a cell is read as JSON."""
+    """Dotted names nest (``customer.first_name``) and JSON text in a cell is read as JSON.
+
+    The order of the columns does not matter: a plain value given beside dotted
+    fields of the same name (``amount`` and ``amount.currency``) becomes their
+    ``value`` (``{"value": "12.50", "currency": "USD"}``), and an empty cell
+    never wipes them.
+    """
     out: dict[str, Any] = {}
     for name, value in row.items():
         if isinstance(value, str) and value[:1] in ("{", "["):
             try:
                 value = json.loads(value)
-            except ValueError:
+            except (ValueError, RecursionError):
                 pass
         target = out
         *parents, last = str(name).split(".")
         for part in parents:
             child = target.get(part)
             if not isinstance(child, dict):
-                child = target[part] = {}
+                child = target[part] = {} if child in ("", None) else {"value": child}
             target = child
-        if isinstance(target.get(last), dict) and (isinstance(value, Mapping) or value in ("", None)):
-            target[last].update(value or {})  # an empty cell does not wipe the dotted fields
+        current = target.get(last)
+        if isinstance(current, dict) and isinstance(value, Mapping):
+            current.update(value)
+        elif isinstance(current, dict):
+            if value not in ("", None):
+                current["value"] = value
         else:
             target[last] = value
     return out
@@ -333,6 +425,8 @@ def _block_chunk(chunk: list[tuple[int, Any]]) -> Block:
     library, spec = _worker
     replies: list[str] = []
     errors: list[str] = []
+    fell_back = 0
+    kinds: set[str] = set()
     for number, row in chunk:
         if isinstance(row, str):
             try:
@@ -343,33 +437,62 @@ def _block_chunk(chunk: list[tuple[int, Any]]) -> Block:
                 row = ValueError(f"row {number} is nested too deeply to read")
         result = render_row(library, number, row, spec)
         (replies if result.ok else errors).append(to_line(result))
-    return Block("".join(replies), "".join(errors), len(chunk), len(errors))
+        if result.reply is not None and result.reply.fell_back:
+            fell_back += 1
+        if result.error is not None and len(kinds) < 2:
+            kinds.add(_NUMBERS.sub("N", result.error))
+    return Block("".join(replies), "".join(errors), len(chunk), len(errors), fell_back, frozenset(kinds))
+
+
+_NUMBERS = re.compile(r"\d+")
 
 
 # -- files ---------------------------------------------------------------------------
 
 
-def read_csv_rows(path: Path) -> Iterator[Mapping[str, Any] | BaseException]:
-    """Rows of a CSV file whose first line names the fields, read strictly.
+def read_csv_rows(path: Path, delimiter: str | None = None) -> Iterator[Mapping[str, Any] | BaseException]:
+    """Rows of a CSV file whose first line names the fields, read strictly (see :class:`CsvRows`)."""
+    with CsvRows(path, delimiter) as rows:
+        yield from rows
+
+
+#: Cell separators a CSV file may use; Excel writes ``;`` where the decimal mark is a comma.
+DELIMITERS = (",", ";", "\t", "|")
+
+
+class CsvRows:
+    """A CSV file opened for a batch: its header (``fields``), then its rows, read strictly.
 
     Every physical line is accounted for: it belongs to exactly one row or to one
-    row's error. A UTF-8 byte order mark (as Excel writes) is skipped. A line with
-    more or fewer cells than the header, bytes that are not UTF-8, a stray or
-    unclosed quote, or a quoted cell that swallows lines which look like rows of
-    their own yields a ``ValueError`` naming the line in its place: that row fails
-    and reading goes on at the next line, so one mistake never merges customers.
+    row's error. A UTF-8 byte order mark (as Excel writes) is skipped. The cell
+    separator is the one of :data:`DELIMITERS` the header uses most, unless given.
+    A line with more or fewer cells than the header, bytes that are not UTF-8, a
+    stray or unclosed quote, or a quoted cell that swallows lines which look like
+    rows of their own yields a ``ValueError`` naming the line in its place: that
+    row fails and reading goes on at the next line, so one mistake never merges
+    customers.
     """
-    try:
-        handle = path.open(encoding="utf-8-sig", errors="surrogateescape", newline="")
-    except OSError as exc:
-        raise CatalogueError(f"cannot read {path}: {exc.strerror}", file=str(path)) from None
-    with handle:
-        lines = _Lines(handle)
-        header = _next_record(lines)
-        if header is None:
-            return
+
+    def __init__(self, path: Path, delimiter: str | None = None) -> None:
+        try:
+            self._handle = path.open(encoding="utf-8-sig", errors="surrogateescape", newline="")
+        except OSError as exc:
+            raise CatalogueError(f"cannot read {path}: {exc.strerror}", file=str(path)) from None
+        try:
+            self.fields = self._header(path, delimiter)
+        except BaseException:
+            self._handle.close()
+            raise
+
+    def _header(self, path: Path, delimiter: str | None) -> list[str]:
+        first = self._handle.readline()
+        self.delimiter = delimiter or max(DELIMITERS, key=lambda d: (first.count(d), d == ","))
+        self._lines = _Lines(self._handle, first)
+        header = _next_record(self._lines, 0, self.delimiter)
         if isinstance(header, ValueError):
             raise CatalogueError(f"{path}: the header {header}", file=str(path))
+        if header is None:
+            return []
         if _undecodable(header):
             raise CatalogueError(f"{path}: the header is not valid UTF-8; save the file as UTF-8", file=str(path))
         twice = sorted({name for name in header if header.count(name) > 1})
@@ -377,9 +500,21 @@ def read_csv_rows(path: Path) -> Iterator[Mapping[str, Any] | BaseException]:
             raise CatalogueError(
                 f"{path}: the header names {', '.join(map(repr, twice))} twice; rename one", file=str(path)
             )
+        return header
+
+    def __enter__(self) -> CsvRows:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._handle.close()
+
+    def __iter__(self) -> Iterator[Mapping[str, Any] | BaseException]:
+        header, lines = self.fields, self._lines
+        if not header:
+            return
         while True:
             first = lines.number + 1
-            cells = _next_record(lines, len(header))
+            cells = _next_record(lines, len(header), self.delimiter)
             if cells is None:
                 return
             where = f"line {first}"
@@ -392,20 +527,67 @@ def read_csv_rows(path: Path) -> Iterator[Mapping[str, Any] | BaseException]:
             elif len(cells) != len(header):
                 yield ValueError(
                     f"{where} has {len(cells)} cells, the header has {len(header)}; "
-                    "check for a stray comma or an unclosed quote"
+                    f"check for a stray {_name(self.delimiter)} or an unclosed quote"
                 )
             else:
                 yield dict(zip(header, cells, strict=True))
 
 
+def field_problems(
+    spec: BatchSpec, fields: Sequence[str], *, csv_header: bool, variables: Sequence[str] = ()
+) -> list[str]:
+    """What is wrong with the field names a batch relies on, checked before any row is rendered.
+
+    Every named field (key, locale, message, kept fields) must be a column of the
+    CSV header, or appear in the first rows of JSON Lines. A column that is not a
+    variable of the template but is spelled like one is a typo (``custmer.first_name``).
+    """
+    if not fields:
+        return []
+    where = "the header" if csv_header else f"the first {JsonlRows.PEEK} rows"
+    kind = "column" if csv_header else "field"
+    listing = ", ".join(fields[:12]) + (", ..." if len(fields) > 12 else "")
+    problems = []
+    named = [
+        ("--key-field", spec.key_field),
+        ("--locale-field", spec.locale_field),
+        ("--detect-field", spec.detect_field),
+    ]
+    named += [("--keep", name) for name in spec.keep]
+    for option, name in named:
+        if name and name not in fields and not any(f.startswith(name + ".") for f in fields):
+            problems.append(f"{option}: {kind} {name!r} is not in {where} ({listing}){_did_you_mean(name, fields)}")
+    if variables and csv_header:
+        used = {name for _, name in named if name}
+        for column in fields:
+            top = column.split(".", 1)[0]
+            if top in variables or column in used or top in ("shop", "agent"):
+                continue
+            hint = _did_you_mean(top, variables, cutoff=80)
+            if hint:
+                problems.append(f"column {column!r} is not a variable of {spec.key}{hint}")
+    return problems
+
+
+def _did_you_mean(name: str, choices: Sequence[str], cutoff: int = 60) -> str:
+    from rapidfuzz import fuzz, process
+
+    found = process.extractOne(name, list(choices), scorer=fuzz.ratio, score_cutoff=cutoff)
+    return f"; did you mean {found[0]!r}?" if found else ""
+
+
+def _name(delimiter: str) -> str:
+    return {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}.get(delimiter, repr(delimiter))
+
+
 class _Lines:
     """The physical lines of a file, numbered; the lines of a record that failed can be read again."""
 
-    def __init__(self, handle: Any) -> None:
+    def __init__(self, handle: Any, first: str = "") -> None:
         self.handle = handle
         self.number = 0  # of the last line handed out
         self.taken: list[tuple[int, str]] = []  # the lines of the record being read
-        self._again: list[tuple[int, str]] = []
+        self._again: list[tuple[int, str]] = [(1, first)] if first else []  # a line read ahead
 
     def __iter__(self) -> _Lines:
         return self
@@ -428,12 +610,12 @@ class _Lines:
             self.number = self.taken[0][0]
 
 
-def _next_record(lines: _Lines, width: int = 0) -> list[str] | ValueError | None:
+def _next_record(lines: _Lines, width: int = 0, delimiter: str = ",") -> list[str] | ValueError | None:
     """The next record's cells, a ValueError for a malformed one (reading goes on at its
     second line), or None at the end of the file."""
     lines.taken = []
     try:
-        cells = next(csv.reader(lines, strict=True))
+        cells = next(csv.reader(lines, strict=True, delimiter=delimiter))
     except StopIteration:
         return None
     except csv.Error as exc:
@@ -442,7 +624,7 @@ def _next_record(lines: _Lines, width: int = 0) -> list[str] | ValueError | None
     raw = [line for _, line in lines.taken]
     if sum(line.count('"') for line in raw) % 2:
         return ValueError('has a stray quote ("); quote the whole cell and double the quotes inside it')
-    if len(raw) > 1 and width > 1 and any(_looks_like_a_row(line, width) for line in raw[1:]):
+    if len(raw) > 1 and width > 1 and any(_looks_like_a_row(line, width, delimiter) for line in raw[1:]):
         lines.read_again_after_first()
         return ValueError(
             f"has a quoted cell that runs on to line {lines.taken[-1][0]}, over lines that look like rows "
@@ -451,9 +633,9 @@ def _next_record(lines: _Lines, width: int = 0) -> list[str] | ValueError | None
     return cells
 
 
-def _looks_like_a_row(line: str, width: int) -> bool:
+def _looks_like_a_row(line: str, width: int, delimiter: str) -> bool:
     try:
-        return len(next(csv.reader([line], strict=True), [])) == width
+        return len(next(csv.reader([line], strict=True, delimiter=delimiter), [])) == width
     except csv.Error:
         return False
 
@@ -473,11 +655,13 @@ def _undecodable(cells: list[str]) -> bool:
     return any(not cell.isascii() and any("\udc80" <= ch <= "\udcff" for ch in cell) for cell in cells)
 
 
-def count_rows(path: Path, fmt: str | None = None) -> int | None:
-    """How many rows a file has, for the progress bar (None when it cannot tell cheaply)."""
-    kind = fmt or ("csv" if path.suffix.lower() == ".csv" else "jsonl")
-    if kind == "csv":
-        return None  # quoted fields may span lines
+def count_rows(path: Path, fmt: str, delimiter: str | None = None) -> int | None:
+    """How many rows a regular file has, for the progress bar (None for a pipe)."""
+    if not path.is_file():
+        return None
+    if fmt == "csv":
+        with CsvRows(path, delimiter) as rows:
+            return sum(1 for _ in rows)
     with path.open("rb") as handle:
         return sum(1 for line in handle if line.strip())
 

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
@@ -23,11 +23,14 @@ from .errors import (
     CatalogueError,
     DetectionError,
     LocaleError,
+    MissingVariableError,
+    RenderError,
     ReplykitError,
     UnknownGroupError,
     UnknownKeyError,
 )
 from .library import ENV_VAR, Library, load
+from .render import Channel
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,17 +46,51 @@ def exit_code(error: ReplykitError) -> int:
 
 
 class _Group(click.Group):
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Usage mistakes are one ``Error:`` line and exit 2; a closed pipe (``| head``) ends quietly."""
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx is not None else "replykit"
+            click.echo(f"Error: {exc.format_message()} (see '{command} --help')", err=True)
+            sys.exit(EXIT_USAGE)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(EXIT_FAILURE)
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+            sys.exit(EXIT_FAILURE)
+        sys.exit(code if isinstance(code, int) else 0)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ReplykitError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(exit_code(exc))
+        except BrokenPipeError:
+            raise
         except OSError as exc:  # a file the user named cannot be read or written
             where = f": {exc.filename}" if exc.filename else ""
             click.echo(f"Error: {exc.strerror or exc}{where}", err=True)
             ctx.exit(EXIT_USAGE)
 
+
+def _quiet_broken_pipe() -> None:
+    """The reader of our output went away: say nothing more (Python's advice for SIGPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+#: The channels a template may have.
+CHANNEL = click.Choice(["email", "chat", "sms"])
 
 #: Parameter types shared by the commands (each click.Path looks up its translated name).
 FOLDER = click.Path(file_okay=False, path_type=Path)
@@ -160,7 +197,7 @@ def show(key: str, language: str | None, catalog: Path | None) -> None:
 @main.command()
 @click.argument("key")
 @click.option("--locale", "locale", help="Customer locale, e.g. es-MX, zh-TW. Default: the catalogue's.")
-@click.option("--channel", default="email", show_default=True, help="email, chat or sms.")
+@click.option("--channel", type=CHANNEL, default="email", show_default=True)
 @click.option(
     "--var",
     "variables",
@@ -169,7 +206,7 @@ def show(key: str, language: str | None, catalog: Path | None) -> None:
     help="A value; dotted names nest (customer.first_name=Ana). Repeatable.",
 )
 @click.option("--data", "data_file", type=FILE, help="Values from a JSON or YAML file.")
-@click.option("--example", is_flag=True, help="Fill every variable from its declared example.")
+@click.option("--example", is_flag=True, help="Fill every variable not given from its declared example.")
 @click.option("--detect-from", "detect_from", metavar="TEXT", help="Reply in the language of this customer message.")
 @click.option(
     "--hint",
@@ -206,17 +243,38 @@ def render(
         locale = detection.locale
     elif hint or country:
         raise click.UsageError("--hint and --country go with --detect-from")
-    context: dict[str, Any] = lib.examples(key, locale) if example else {}
-    if data_file is not None:
-        context.update(read_data_file(data_file))
+    context: dict[str, Any] = read_data_file(data_file) if data_file is not None else {}
     for item in variables:
         name, value = parse_var(item)
         set_dotted(context, name, value)
-    reply = lib.render(key, locale=locale, channel=channel, strict=strict, formality=formality, **context)
+    try:
+        reply = lib.render(
+            key,
+            locale=locale,
+            channel=cast(Channel, channel),
+            strict=strict,
+            formality=formality,
+            examples=example,
+            values=context,
+        )
+    except RenderError as exc:
+        if any(isinstance(e, MissingVariableError) for e in exc.errors):
+            exc.message += (
+                f"; give values with --var NAME=VALUE or --data FILE, or --example for samples "
+                f"(`replykit show {key}` lists the variables)"
+            )
+            exc.args = (exc._format(),)
+        raise
     if detect_from is not None:
         reply = replace(reply, detection=detection)
     for defect in reply.defects:
         click.echo(f"warning: fell back to {reply.locale}: {defect}", err=True)
+    if reply.requested_locale != reply.locale and not reply.defects:
+        click.echo(
+            f"note: no replies for {reply.requested_locale} in the catalogue; replied in {reply.locale}", err=True
+        )
+    if reply.example_values:
+        click.echo(f"filled from examples: {', '.join(reply.example_values)}", err=True)
     if fmt == "json":
         click.echo(json.dumps(reply.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -426,8 +484,14 @@ def _print_suggestions(found: list[Any], fmt: str) -> None:
 @click.option("--key-field", help="The field that holds each row's template key.")
 @click.option("--locale-field", help="The field that holds each row's locale.")
 @click.option("--detect-field", help="Reply in the language of this field (a customer message).")
-@click.option("--channel", default="email", show_default=True)
-@click.option("--input-format", type=click.Choice(["jsonl", "csv"]), help="Default: by the file extension.")
+@click.option("--keep", metavar="FIELD,...", help="Input fields to copy into every output line (e.g. id,email).")
+@click.option("--channel", type=CHANNEL, default="email", show_default=True)
+@click.option(
+    "--input-format",
+    type=click.Choice(["jsonl", "csv"]),
+    help="Default: by the extension (.jsonl, .ndjson, .csv, .tsv); JSON Lines for -.",
+)
+@click.option("--delimiter", help="The CSV cell separator. Default: the one the header uses most of , ; tab |.")
 @click.option("--out", "out_path", type=FILE, help="Output JSON Lines (default: stdout).")
 @click.option(
     "--errors",
@@ -445,8 +509,10 @@ def batch(
     key_field: str | None,
     locale_field: str | None,
     detect_field: str | None,
+    keep: str | None,
     channel: str,
     input_format: str | None,
+    delimiter: str | None,
     out_path: Path | None,
     errors_path: Path | None,
     jobs: int,
@@ -456,76 +522,143 @@ def batch(
 ) -> None:
     """Render one reply per row of a JSON Lines or CSV file, in order; nothing is dropped."""
     from ._atomic import AtomicWriter
-    from .batch import BatchSpec, count_rows, read_csv_rows, render_blocks, render_jsonl
+    from .batch import BatchSpec, CsvRows, JsonlRows, count_rows, field_problems, render_blocks, render_jsonl
 
     if (key is None) == (key_field is None):
         raise click.UsageError("give --key KEY or --key-field FIELD")
+    fmt = _input_format(input_path, input_format)
+    if delimiter is not None and (fmt != "csv" or len(delimiter.replace("\\t", "\t")) != 1):
+        raise click.UsageError("--delimiter is one character, for CSV input")
+    delimiter = delimiter.replace("\\t", "\t") if delimiter else ("\t" if input_path.suffix.lower() == ".tsv" else None)
     if str(input_path) == "-":
         input_path = Path("/dev/stdin")
     if not input_path.exists() or input_path.is_dir():  # a pipe or /dev/stdin is fine: it is read once, in order
         raise click.BadParameter(f"{input_path} is not a readable file", param_hint="INPUT")
+    _distinct_files(input_path, out_path, errors_path)
     lib = _library(catalog)
     if key is not None:
         lib.template(key)  # an unknown key is a usage error before any row is read
-    spec = BatchSpec(key, key_field, locale_field, detect_field, channel, strict)
-    out = AtomicWriter(out_path) if out_path else None
-    errors = AtomicWriter(errors_path) if errors_path else None
-    show = not quiet and sys.stderr.isatty()
-    done = failed = 0
-    start = time.monotonic()
-    bar: Any
-    try:
-        total = count_rows(input_path, input_format) if show and input_path.is_file() else None
-        with click.progressbar(
-            length=total or 0, label="rendering", file=sys.stderr, show_pos=True, show_eta=total is not None,
-            item_show_func=lambda _: f"{done / max(time.monotonic() - start, 1e-9):,.0f} rows/s",
-        ) if show else contextlib.nullcontext() as bar:  # fmt: skip
-            csv_input = (input_format or input_path.suffix.lower().lstrip(".")) == "csv"
-            blocks = (
-                render_blocks(lib, read_csv_rows(input_path), spec, jobs=jobs, start_method="fork")
-                if csv_input
-                else render_jsonl(lib, input_path, spec, jobs=jobs, start_method="fork")
-            )
-            for block in blocks:
-                if block.replies:
-                    out.write(block.replies) if out else click.echo(block.replies, nl=False)
-                if block.errors:
-                    errors.write(block.errors) if errors else click.echo(block.errors, nl=False, err=True)
-                done += block.rows
-                failed += block.failed
-                if bar is not None:
-                    bar.update(block.rows)
-    except BaseException:
-        for writer in (out, errors):
-            if writer:
-                writer.abort()
-        raise
-    for writer in (out, errors):
-        if writer:
-            writer.commit()
+    kept = tuple(f.strip() for f in (keep or "").split(",") if f.strip())
+    spec = BatchSpec(key, key_field, locale_field, detect_field, cast(Channel, channel), strict, kept)
+    rows: Any = CsvRows(input_path, delimiter) if fmt == "csv" else JsonlRows(input_path)
+    with rows:
+        variables = list(lib.variables(key)) if key is not None else []
+        problems = field_problems(spec, rows.fields, csv_header=fmt == "csv", variables=variables)
+        if problems:
+            raise click.UsageError("; ".join(problems))
+        show = not quiet and sys.stderr.isatty()
+        total = count_rows(input_path, fmt, delimiter) if show else None
+        blocks = (
+            render_blocks(lib, rows, spec, jobs=jobs, start_method="fork")
+            if fmt == "csv"
+            else render_jsonl(lib, rows, spec, jobs=jobs, start_method="fork")
+        )
+        done, failed, fell_back, kinds = _write_batch(blocks, out_path, errors_path, show, total, AtomicWriter)
     where = f" (see {errors_path})" if errors_path and failed else ""
-    click.echo(f"{done:,} rows: {done - failed:,} rendered, {failed:,} failed{where}", err=True)
+    other = f" ({fell_back:,} in another locale than their own)" if fell_back else ""
+    click.echo(f"{done:,} rows: {done - failed:,} rendered{other}, {failed:,} failed{where}", err=True)
+    if failed and failed == done > 1 and len(kinds) == 1:
+        click.echo(
+            f"every row failed the same way: {next(iter(kinds))}; check the field names"
+            + (" and the cell separator (--delimiter)" if fmt == "csv" else ""),
+            err=True,
+        )
     if failed:
         sys.exit(EXIT_FAILURE)
 
 
+def _input_format(path: Path, given: str | None) -> str:
+    if given:
+        return given
+    if str(path) == "-":
+        return "jsonl"
+    found = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "csv"}.get(path.suffix.lower())
+    if found is None:
+        raise click.BadParameter(
+            f"cannot tell the format of {path} from its extension; name it .jsonl or .csv, "
+            "or give --input-format jsonl or csv",
+            param_hint="INPUT",
+        )
+    return found
+
+
+def _distinct_files(source: Path, *outputs: Path | None) -> None:
+    """Two outputs, or an output and the input, that are one file would lose rows: refuse before reading."""
+    seen: dict[str, str] = {os.path.realpath(source): "INPUT"}
+    for option, path in zip(("--out", "--errors"), outputs, strict=True):
+        if path is None:
+            continue
+        real = "-" if str(path) == "-" else os.path.realpath(path)
+        if real in seen:
+            raise click.UsageError(f"{option} {path} is the same file as {seen[real]}; give each its own file")
+        seen[real] = f"{option} {path}"
+
+
+def _write_batch(
+    blocks: Any, out_path: Path | None, errors_path: Path | None, show: bool, total: int | None, writer: Any
+) -> tuple[int, int, int, set[str]]:
+    """Write the blocks' lines (atomically to files), with a progress bar on a terminal; the counts."""
+    out = writer(out_path) if out_path else None
+    errors = writer(errors_path) if errors_path else None
+    done = failed = fell_back = 0
+    kinds: set[str] = set()
+    start = time.monotonic()
+    bar: Any
+    try:
+        with click.progressbar(
+            length=total or 0, label="rendering", file=sys.stderr, show_pos=total is not None,
+            show_eta=total is not None, show_percent=total is not None,
+            item_show_func=lambda _: f"{done / max(time.monotonic() - start, 1e-9):,.0f} rows/s",
+        ) if show else contextlib.nullcontext() as bar:  # fmt: skip
+            for block in blocks:
+                if block.replies:
+                    out.write(block.replies) if out else click.echo(block.replies, nl=False)
+                if block.errors:
+                    if errors:
+                        errors.write(block.errors)
+                    else:
+                        if bar is not None:  # errors go above the bar, never glued to it
+                            click.echo("\r\033[K", nl=False, err=True)
+                        click.echo(block.errors, nl=False, err=True)
+                done += block.rows
+                failed += block.failed
+                fell_back += block.fell_back
+                kinds |= block.error_kinds
+                if bar is not None:
+                    bar.update(block.rows)
+    except BaseException:
+        for file in (out, errors):
+            if file:
+                file.abort()
+        raise
+    for file in (out, errors):
+        if file:
+            file.commit()
+    return done, failed, fell_back, kinds
+
+
 def read_data_file(path: Path) -> dict[str, Any]:
-    """Values from a JSON or YAML file; unreadable input is a usage error."""
+    """Values from a JSON (``.json``) or YAML (``.yaml``, ``.yml``) file; anything else is a usage error."""
+    kind = {".json": "JSON", ".yaml": "YAML", ".yml": "YAML"}.get(path.suffix.lower())
+    if kind is None:
+        raise click.BadParameter(
+            f"{path}: --data takes a JSON (.json) or YAML (.yaml, .yml) file of values; "
+            "for a CSV or JSON Lines file of many rows, use `replykit batch`",
+            param_hint="--data",
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise click.BadParameter(f"cannot read {path}: {exc}", param_hint="--data") from None
     try:
-        if path.suffix.lower() in (".yaml", ".yml"):
+        if kind == "YAML":
             import yaml
 
             data = yaml.safe_load(text)
         else:
             data = json.loads(text)
     except (ValueError, Exception) as exc:  # json.JSONDecodeError, yaml.YAMLError
-        raise click.BadParameter(
-            f"{path} is not valid {path.suffix.lstrip('.').upper() or 'JSON'}: {exc}", param_hint="--data"
-        ) from None
+        raise click.BadParameter(f"{path} is not valid {kind}: {exc}", param_hint="--data") from None
     if not isinstance(data, dict):
         raise click.BadParameter(f"{path} must hold an object of variable values", param_hint="--data")
     return data

@@ -10,6 +10,7 @@ catches any problem the library reports on purpose::
     │   └── SecurityError         a template tried to leave the sandbox or its limits
     ├── RenderError               the caller's values do not fit the template
     │   ├── MissingVariableError  a required variable was not given
+    │   ├── UnknownVariableError  a value for a name the template does not declare (LookupError)
     │   └── InvalidValueError     a value cannot be read as its declared type (ValueError)
     ├── UnknownKeyError           no such template key (LookupError)
     ├── UnknownGroupError         no such scenario group (LookupError)
@@ -104,23 +105,63 @@ class SecurityError(TemplateError):
 
 
 class RenderError(ReplykitError):
-    """The values given for a render do not fit the template."""
+    """The values given for a render do not fit the template.
+
+    ``errors`` lists every problem with the values of one render (a missing, unknown
+    or invalid value each), so a caller can fix them all in one go; each has
+    ``variable``. For a single problem it is ``(self,)``.
+    """
+
+    #: The variable the problem is about (None when the error is about several, or none).
+    variable: str | None = None
+
+    @property
+    def errors(self) -> tuple[RenderError, ...]:
+        return self.__dict__.get("_errors") or (self,)
+
+    @classmethod
+    def combine(cls, errors: Sequence[RenderError]) -> RenderError:
+        """One error for every value problem of a render: the problem itself when there is one,
+        else one of their common class (or ``RenderError``) listing them all in ``errors``."""
+        if len(errors) == 1:
+            return errors[0]
+        kinds = {type(e) for e in errors}
+        kind = kinds.pop() if len(kinds) == 1 else RenderError
+        first = errors[0]
+        if all(e.message.startswith("missing variable ") for e in errors):
+            message = "missing variables " + ", ".join(repr(e.variable) for e in errors)
+        else:
+            message = f"{len(errors)} problems with the values: " + "; ".join(e.message for e in errors)
+        combined = kind.__new__(kind)
+        ReplykitError.__init__(combined, message, key=first.key, locale=first.locale)
+        combined.__dict__["_errors"] = tuple(errors)
+        return combined
 
 
 class MissingVariableError(RenderError):
-    """A required variable was not given."""
+    """A required variable was not given (or given blank)."""
 
     def __init__(self, variable: str, *, empty: bool = False, **where: Any) -> None:
         self.variable = variable
-        what = f"variable {variable!r} is empty" if empty else f"missing variable {variable!r}"
-        super().__init__(
-            f"{what}; pass {variable}=... (see `replykit show KEY` for the declared variables)",
-            **where,
-        )
+        super().__init__(f"variable {variable!r} is empty" if empty else f"missing variable {variable!r}", **where)
+
+
+class UnknownVariableError(RenderError, LookupError):
+    """A value was given for a name the template does not declare (a typo, usually)."""
+
+    def __init__(self, variable: str, suggestions: Sequence[str] = (), **where: Any) -> None:
+        self.variable = variable
+        self.suggestions = tuple(suggestions)
+        hint = f"did you mean {' or '.join(map(repr, self.suggestions))}?" if self.suggestions else "it is not declared"
+        super().__init__(f"unknown variable {shown(variable)}; {hint}", **where)
 
 
 class InvalidValueError(RenderError, ValueError):
     """A value cannot be read as the type its variable declares."""
+
+    def __init__(self, message: str, *, variable: str | None = None, **where: Any) -> None:
+        self.variable = variable
+        super().__init__(message, **where)
 
 
 class UnknownKeyError(ReplykitError, LookupError):

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from babel import Locale
 from markupsafe import Markup
@@ -35,7 +35,9 @@ from .errors import (
     TemplateError,
     UnknownGroupError,
     UnknownKeyError,
+    UnknownVariableError,
     log_warning,
+    shown,
 )
 from .locales import (
     DEFAULT_CONVERSIONS,
@@ -46,7 +48,7 @@ from .locales import (
     merge_settings,
     parse_tag,
 )
-from .render import FORMATTER, CompiledText, Reply, Where, code_cache, make_environment
+from .render import FORMATTER, Channel, CompiledText, Reply, Where, code_cache, make_environment
 from .values import Customer, Formatter, coerce, to_plain
 
 if TYPE_CHECKING:
@@ -287,7 +289,7 @@ class Library:
         key_field: str | None = None,
         locale_field: str | None = None,
         detect_field: str | None = None,
-        channel: str = "email",
+        channel: Channel = "email",
         strict: bool = False,
         jobs: int = 1,
     ) -> Iterator[BatchResult]:
@@ -317,21 +319,31 @@ class Library:
         self,
         customer_message: str,
         key: str,
+        /,
         *,
         hints: Mapping[str, Any] | str | None = None,
-        channel: str = "email",
+        channel: Channel = "email",
         strict: bool = False,
         formality: str | None = None,
+        examples: bool = False,
+        values: Mapping[str, Any] | None = None,
         **context: Any,
     ) -> Reply:
         """Reply to a customer's message in its language: detect, negotiate, render.
 
         The locale takes its language from the message and its region from the
-        hints when they agree; ``Reply.detection`` tells how it was chosen.
+        hints when they agree; ``Reply.detection`` tells how it was chosen. The
+        values are those of :meth:`render`.
         """
         detection = self.detect(customer_message, hints=hints)
-        reply = self.render(
-            key, locale=detection.locale, channel=channel, strict=strict, formality=formality, **context
+        reply = self.render_values(
+            key,
+            {**(values or {}), **context},
+            locale=detection.locale,
+            channel=channel,
+            strict=strict,
+            formality=formality,
+            examples=examples,
         )
         return replace(reply, detection=detection)
 
@@ -344,43 +356,84 @@ class Library:
     def render(
         self,
         key: str,
+        /,
         *,
         locale: str | None = None,
-        channel: str = "email",
+        channel: Channel = "email",
         strict: bool = False,
         formality: str | None = None,
+        examples: bool = False,
+        values: Mapping[str, Any] | None = None,
         **context: Any,
     ) -> Reply:
-        """Render ``key`` for ``locale`` with the values in ``context``.
+        """Render ``key`` for ``locale`` with the values in ``values`` and ``context``.
 
-        A caller's mistake (unknown key, missing or bad value) raises. A defective
-        translation falls back to the next language of the locale chain and is
-        recorded in ``Reply.defects``; with ``strict=True`` it raises instead.
+        A value whose name is also an option (``locale``, ``channel``, ...) goes in
+        ``values``. With ``examples=True`` a value not given is taken from the
+        template's examples and named in ``Reply.example_values``.
+
+        A caller's mistake (unknown key, missing, unknown or bad values, all of them
+        at once in ``RenderError.errors``) raises. A defective translation falls back
+        to the next language of the locale chain and is recorded in
+        ``Reply.defects``; with ``strict=True`` it raises instead.
         """
-        return self.render_values(key, context, locale=locale, channel=channel, strict=strict, formality=formality)
+        return self.render_values(
+            key,
+            {**(values or {}), **context},
+            locale=locale,
+            channel=channel,
+            strict=strict,
+            formality=formality,
+            examples=examples,
+        )
 
     def render_values(
         self,
         key: str,
         values: Mapping[str, Any],
+        /,
         *,
         locale: str | None = None,
-        channel: str = "email",
+        channel: Channel = "email",
         strict: bool = False,
         formality: str | None = None,
+        examples: bool = False,
+        unknown: Literal["error", "ignore"] = "error",
     ) -> Reply:
-        """:meth:`render` with the values in a mapping (a batch row may hold any field name)."""
-        context = values
+        """:meth:`render` with the values in a mapping.
+
+        ``unknown="ignore"`` lets the mapping hold other fields too (a batch row's
+        id or e-mail columns) instead of refusing names the template does not declare.
+        """
         plan = self._plan(locale)
         variables, channels, required = self._declaration(key)
         if channel not in channels:
-            raise RenderError(f"template has no {channel!r} channel; available: {', '.join(channels)}", key=key)
-        for name in required:
-            value = context.get(name)
-            if _given(value) is None:
-                raise MissingVariableError(name, empty=value is not None, key=key, locale=plan.attempts[0].locale)
+            raise RenderError(f"template has no {shown(channel)} channel; available: {', '.join(channels)}", key=key)
         if formality is not None and formality not in ("formal", "informal"):
-            raise RenderError(f"formality must be 'formal' or 'informal', got {formality!r}", key=key)
+            raise RenderError(f"formality must be 'formal' or 'informal', got {shown(formality)}", key=key)
+        where = {"key": key, "locale": plan.attempts[0].locale}
+        problems: list[RenderError] = []
+        if unknown == "error":
+            problems += [
+                UnknownVariableError(name, _close(name, variables), **where)
+                for name in values
+                if name not in variables and name not in _PROVIDED_VALUES
+            ]
+        filled: tuple[str, ...] = ()
+        if examples:
+            missing = [name for name in variables if _given(values.get(name)) is None]
+            if missing:
+                sample = self.examples(key, locale)
+                values = {**values, **{name: sample[name] for name in missing}}
+                filled = tuple(missing)
+        for name in required:
+            value = values.get(name)
+            if _given(value) is None:
+                problems.append(MissingVariableError(name, empty=value is not None, **where))
+        if problems:  # report the invalid values too: every problem in one go
+            self._values(key, variables, values, plan.attempts[0], problems)
+            raise RenderError.combine(problems)
+        context = values
 
         defects: list[ReplykitError] = []
         for attempt in plan.attempts:
@@ -421,6 +474,7 @@ class Library:
                 language=attempt.language,
                 requested_locale=plan.requested,
                 defects=tuple(defects),
+                example_values=filled,
             )
         if defects:
             raise defects[-1]
@@ -442,25 +496,38 @@ class Library:
         return found
 
     def _values(
-        self, key: str, variables: Mapping[str, Variable], context: Mapping[str, Any], attempt: Attempt
+        self,
+        key: str,
+        variables: Mapping[str, Variable],
+        context: Mapping[str, Any],
+        attempt: Attempt,
+        problems: list[RenderError] | None = None,
     ) -> dict[str, Any]:
+        """The values read as their declared types; every invalid one is reported, together
+        with ``problems`` found before (one error for all)."""
         fmt = attempt.formatter
         language = attempt.babel.language
         values: dict[str, Any] = {FORMATTER: fmt, "locale": attempt.locale}
+        problems = problems if problems is not None else []
 
         def read(name: str, type_: str, value: Any) -> Any:
             try:
                 return coerce(type_, value, fmt, language)
             except InvalidValueError as exc:
-                raise InvalidValueError(
-                    f"variable {name!r} ({type_}): {exc.message}", key=key, locale=attempt.locale
-                ) from None
+                problems.append(
+                    InvalidValueError(
+                        f"variable {name!r} ({type_}): {exc.message}", variable=name, key=key, locale=attempt.locale
+                    )
+                )
+                return None
 
         for name, var in variables.items():
             values[name] = read(name, var.type, _given(context.get(name)))
         settings = self.catalogue.settings
         values["shop"] = read("shop", "string", context.get("shop")) or settings.shop
         values["agent"] = read("agent", "string", context.get("agent")) or settings.agent
+        if problems:
+            raise RenderError.combine(problems)
         return values
 
     def _render_texts(
@@ -700,6 +767,17 @@ class Library:
         expand(full_tag(default))
         expand(parse_tag(self.source_language))
         return out
+
+
+#: Names every render accepts besides the declared variables.
+_PROVIDED_VALUES = frozenset({"shop", "agent"})
+
+
+def _close(name: str, variables: Mapping[str, Variable]) -> list[str]:
+    """Declared names spelled like ``name`` (for "did you mean")."""
+    from .search import suggest_keys
+
+    return suggest_keys(name, list(variables), 2) if variables else []
 
 
 #: Characters of shop and agent names together up to which a sign-off is remembered.

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from types import CodeType, TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import jinja2
 from jinja2 import pass_context
@@ -31,6 +31,12 @@ from ._sandbox import CatalogueSandbox, Limits, TemplateSecurityError, make_sand
 from ._yaml import Position
 from .errors import InvalidValueError, ReplykitError, SecurityError, TemplateError, log_warning
 from .values import Customer, Duration, Formatter, Money, coerce
+
+if TYPE_CHECKING:
+    from .detect import Detection
+
+#: The channels a template may have.
+Channel = Literal["email", "chat", "sms"]
 
 #: The context entry that carries the reply's formatter. It is not a valid
 #: template name, so a template cannot print or reach it.
@@ -93,7 +99,7 @@ class Reply:
 
     key: str
     locale: str
-    channel: str
+    channel: Channel
     subject: str | None
     body: str
     #: The HTML body, when the template has one (every value in it is escaped).
@@ -101,7 +107,10 @@ class Reply:
     language: str = ""
     requested_locale: str = ""
     defects: tuple[ReplykitError, ...] = ()
-    detection: Any = field(default=None, compare=False)
+    detection: Detection | None = field(default=None, compare=False)
+    #: The variables whose values came from the template's examples (``render(..., examples=True)``),
+    #: so that a caller can see what is not real data.
+    example_values: tuple[str, ...] = ()
 
     @property
     def fell_back(self) -> bool:
@@ -119,7 +128,10 @@ class Reply:
             "language": self.language,
             "requested_locale": self.requested_locale,
             "defects": [str(d) for d in self.defects],
+            "fell_back": self.fell_back,
         }
+        if self.example_values:
+            out["example_values"] = list(self.example_values)
         if self.html is not None:
             out["html"] = self.html
         if self.detection is not None:

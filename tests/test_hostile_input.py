@@ -417,9 +417,9 @@ def test_an_unclosed_quote_in_a_csv_never_merges_customers(tmp_path: Path) -> No
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ('Ana,"Lamp\nBen,Vase,x\n', "line 2 has a quote that is never closed"),
-        ('Ana,"' + "x" * 140_000 + '",u\nBen,Vase,x\n', "cell over 131,072 characters"),
-        ('Ana,"La"mp,u\nBen,Vase,x\n', "quote that ends in the middle of a cell"),
+        ('Ana,"Lamp\nBen,Vase,https://shop.example/r/2\n', "line 2 has a quote that is never closed"),
+        ('Ana,"' + "x" * 140_000 + '",u\nBen,Vase,https://shop.example/r/2\n', "cell over 131,072 characters"),
+        ('Ana,"La"mp,u\nBen,Vase,https://shop.example/r/2\n', "quote that ends in the middle of a cell"),
     ],
     ids=["never-closed", "huge-cell", "mid-cell"],
 )

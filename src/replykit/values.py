@@ -17,10 +17,16 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from babel import Locale
-from babel.numbers import format_currency, format_decimal, format_percent, get_currency_symbol
+from babel.numbers import (
+    format_currency,
+    format_decimal,
+    format_percent,
+    get_currency_precision,
+    get_currency_symbol,
+)
 
 from .errors import InvalidValueError, shown
-from .locales import DURATION_UNITS, LocaleSettings
+from .locales import DURATION_UNITS, LocaleSettings, is_currency_code
 
 #: The variable types a catalogue may declare.
 TYPES = (
@@ -430,6 +436,38 @@ def _clean_text(text: str) -> str:
     return text
 
 
+def _read_url(value: Any, fmt: Formatter, language: str) -> str:
+    """A web address a customer can open: http or https with a host, no spaces or controls.
+
+    ``javascript:`` and ``data:`` addresses would run or show anything from a link.
+    """
+    from urllib.parse import urlsplit
+
+    text = _read_text(value, fmt, language).strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme.lower() not in ("http", "https")
+        or not parts.hostname
+        or any(c.isspace() or unicodedata.category(c) == "Cc" for c in text)
+    ):
+        raise InvalidValueError(f"expected a web address starting with https://, got {shown(text)}")
+    return text
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
+
+
+def _read_email(value: Any, fmt: Formatter, language: str) -> str:
+    text = _read_text(value, fmt, language).strip()
+    if len(text) > 254 or not _EMAIL.fullmatch(text):
+        raise InvalidValueError(f"expected an e-mail address such as ana@example.com, got {shown(text)}")
+    return text
+
+
 def _read_integer(value: Any, fmt: Formatter, language: str) -> LocalInt:
     if type(value) is int and -_INT_BOUND < value < _INT_BOUND:  # the common case, straight from JSON
         return _bind(LocalInt(value), fmt)  # type: ignore[no-any-return]
@@ -499,9 +537,12 @@ _MONEY_TEXT = re.compile(r"^\s*(?:([A-Za-z]{3})\s*)?([-+]?[\d.]+)\s*(?:([A-Za-z]
 def _read_money(value: Any, fmt: Formatter, language: str) -> Money:
     currency: Any = None
     if isinstance(value, Mapping):
-        if "amount" not in value:
-            raise InvalidValueError("money needs an 'amount', e.g. {amount: 12.5, currency: USD}")
-        amount, currency = value["amount"], value.get("currency")
+        unknown = value.keys() - {"amount", "currency", "value"}
+        if unknown or not ("amount" in value or "value" in value):
+            raise InvalidValueError(
+                "money needs an 'amount': {amount: 12.5, currency: USD}, or text such as '12.50 USD'"
+            )
+        amount, currency = value.get("amount", value.get("value")), value.get("currency")
     elif isinstance(value, str):
         match = _MONEY_TEXT.match(value) if len(value) <= MAX_NUMBER_TEXT else None
         if not match or (match[1] and match[3]):
@@ -509,10 +550,31 @@ def _read_money(value: Any, fmt: Formatter, language: str) -> Money:
         amount, currency = match[2], match[1] or match[3]
     else:
         amount = value
-    currency = (currency if isinstance(currency, str) else fmt.currency if currency is None else "?").upper()
-    if not (len(currency) == 3 and currency.isascii() and currency.isalpha()):
-        raise InvalidValueError(f"currency must be an ISO 4217 code such as USD, got {shown(currency)}")
-    return Money(_decimal(amount, "an amount"), currency, fmt)
+    code = (currency.strip() if isinstance(currency, str) else fmt.currency if currency is None else "?").upper()
+    if not is_currency_code(code):
+        raise InvalidValueError(f"currency must be an ISO 4217 code such as USD or EUR, got {shown(currency)}")
+    number = _decimal(amount, "an amount")
+    places = _decimals(number)
+    allowed = get_currency_precision(code)
+    if places > allowed:
+        scaled = number.scaleb(3)
+        separator = (
+            f", or, if the dot separates thousands ({int(scaled)}), write it without one"
+            if places == 3 and scaled == scaled.to_integral_value()
+            else ""
+        )
+        decimals = "decimal" if places == 1 else "decimals"
+        raise InvalidValueError(
+            f"the amount {shown(amount)} has {places} {decimals} and {code} has {allowed or 'none'}: "
+            f"round it{separator}"
+        )
+    return Money(number, code, fmt)
+
+
+def _decimals(number: Decimal) -> int:
+    """Digits after the decimal point, trailing zeros aside (``12.50`` has 1)."""
+    _, digits, exponent = number.as_tuple()
+    return max(0, -int(exponent) - _trailing_zeros(digits)) if digits != (0,) else 0
 
 
 def _date_text(value: Any, example: str) -> str:
@@ -526,8 +588,8 @@ def _read_date(value: Any, fmt: Formatter, language: str) -> LocalDate:
         value = value.date()
     if not isinstance(value, dt.date):
         text = _date_text(value, "2026-03-05")
-        try:
-            value = dt.date.fromisoformat(text[:10])
+        try:  # the whole text: "2026-03-123" is no date, "2026-03-12T10:00:00" is one
+            value = dt.date.fromisoformat(text) if len(text) == 10 else _iso_datetime(text).date()
         except ValueError:
             raise InvalidValueError(f"expected an ISO date such as 2026-03-05, got {shown(text)}") from None
     return _bind(LocalDate(value.year, value.month, value.day), fmt)  # type: ignore[no-any-return]
@@ -539,7 +601,7 @@ def _read_datetime(value: Any, fmt: Formatter, language: str) -> LocalDateTime:
     if not isinstance(value, dt.datetime):
         text = _date_text(value, "2026-03-05T14:30:00")
         try:
-            value = dt.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+            value = _iso_datetime(text)
         except ValueError:
             raise InvalidValueError(
                 f"expected an ISO date-time such as 2026-03-05T14:30:00, got {shown(text)}"
@@ -555,6 +617,16 @@ def _read_datetime(value: Any, fmt: Formatter, language: str) -> LocalDateTime:
         value.tzinfo,
     )
     return _bind(out, fmt)  # type: ignore[no-any-return]
+
+
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+
+
+def _iso_datetime(text: str) -> dt.datetime:
+    """ISO 8601 as people and order systems write it (``Z`` for UTC); nothing after it."""
+    if not _ISO_DATETIME.fullmatch(text):
+        raise ValueError(text)
+    return dt.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
 
 
 _RANGE_TEXT = re.compile(r"\s*(\d{1,9})\s*[-–]\s*(\d{1,9})\s*")
@@ -591,9 +663,12 @@ def _duration_part(value: Any, fmt: Formatter, language: str) -> int:
 
 
 def _read_list(value: Any, fmt: Formatter, language: str) -> TextList:
-    if isinstance(value, str):
-        items: list[Any] = [v.strip() for v in _clean_text(value).split(",") if v.strip()]
-    elif isinstance(value, (list, tuple)):
+    if isinstance(value, str):  # a comma may be part of an item ("Rug 1,5 m x 2 m"): never split text
+        raise InvalidValueError(
+            f'expected a list such as ["Lamp", "Vase"], got the text {shown(value)} '
+            "(in a CSV cell or with --var, write the list as JSON)"
+        )
+    if isinstance(value, (list, tuple)):
         if len(value) > MAX_ITEMS:
             raise InvalidValueError(f"a list of {len(value):,} items is over the limit of {MAX_ITEMS:,}")
         items = [_list_item(v, fmt, language) for v in value]
@@ -665,8 +740,8 @@ def _read_boolean(value: Any, fmt: Formatter, language: str) -> bool:
 _READERS: dict[str, Callable[[Any, Formatter, str], Any]] = {
     "string": _read_text,
     "text": _read_text,
-    "url": _read_text,
-    "email": _read_text,
+    "url": _read_url,
+    "email": _read_email,
     "integer": _read_integer,
     "number": _read_number,
     "percent": _read_percent,

@@ -14,6 +14,7 @@ names.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from functools import lru_cache
 from typing import Any
@@ -62,3 +63,14 @@ def convert(text: str, name: str) -> str:
     converter = _converter(name)
     with _lock:  # one OpenCC instance is not documented as thread-safe
         return str(converter.convert(text))
+
+
+#: Template tags whose content is logic, not text: ``{% if method == '支付宝' %}`` compares
+#: with the customer's value, which conversion must not change.
+_LOGIC = re.compile(r"(\{%.*?%\}|\{#.*?#\})", re.S)
+
+
+def convert_template(source: str, name: str) -> str:
+    """Convert a template's text, leaving its statements and comments as written."""
+    parts = _LOGIC.split(source)
+    return "".join(part if index % 2 else convert(part, name) for index, part in enumerate(parts))

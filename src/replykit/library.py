@@ -49,7 +49,7 @@ from .locales import (
     parse_tag,
 )
 from .render import FORMATTER, Channel, CompiledText, Reply, Where, code_cache, make_environment
-from .values import Customer, Formatter, coerce, to_plain
+from .values import BLANK, Customer, Formatter, coerce, to_plain
 
 if TYPE_CHECKING:
     from .batch import BatchResult
@@ -543,7 +543,7 @@ class Library:
         if needs:
             chosen = formality or attempt.settings.formality_for(channel)
             if "greeting" in needs:
-                customer = next((v for v in values.values() if isinstance(v, Customer)), None)
+                customer = _addressee(values)
                 values["greeting"] = self._greeting(attempt, chosen, customer, values)
             if "sign_off" in needs:
                 values["sign_off"] = self._sign_off(attempt, chosen, values)
@@ -585,7 +585,7 @@ class Library:
         compiled = self._compiled.get(cache_key)
         if compiled is None:
             text = template.texts[(channel, part)]
-            source = _chinese.convert(text.text, convert) if convert else text.text
+            source = _chinese.convert_template(text.text, convert) if convert else text.text
             same_text = ("text", template.file, template.key, channel, part, source)  # zh-TW and zh-HK often agree
             compiled = self._compiled.get(same_text)
             if compiled is None:
@@ -616,7 +616,7 @@ class Library:
                 data = data.get(step) if isinstance(data, dict) else None
             if isinstance(data, str):
                 doc = self.catalogue.files[display]
-                text = _chinese.convert(data, attempt.convert) if attempt.convert else data
+                text = _chinese.convert_template(data, attempt.convert) if attempt.convert else data
                 where = Where(display, partial(_position_in, doc, path), None, attempt.settings.tag)
                 try:
                     compiled = CompiledText(self._env, text, where, "/".join(path))
@@ -836,6 +836,15 @@ def _position_in(doc: YamlFile, path: tuple[str, ...]) -> Position:
     return doc.positions.get(path) or Position(1)
 
 
+def _addressee(values: Mapping[str, Any]) -> Customer | None:
+    """The customer the reply is to: ``customer``, else the first customer-typed value
+    (a gift's sender declared before it must not be greeted)."""
+    customer = values.get("customer")
+    if isinstance(customer, Customer):
+        return customer
+    return next((v for v in values.values() if isinstance(v, Customer)), None)
+
+
 def _fields_present(rule: str, customer: Customer | None) -> bool:
     """A greeting rule naming a customer field is skipped when that field is empty."""
     if customer is None:
@@ -847,8 +856,8 @@ def _fields_present(rule: str, customer: Customer | None) -> bool:
 
 
 def _given(value: Any) -> Any:
-    """``value``, or None when it is blank text: an empty CSV cell gives no value."""
-    return None if isinstance(value, str) and not value.strip() else value
+    """``value``, or None when it is blank text: an empty CSV cell, or only invisible marks, gives no value."""
+    return None if isinstance(value, str) and not value.strip(BLANK) else value
 
 
 def _tidy(text: str) -> str:

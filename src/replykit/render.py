@@ -29,7 +29,7 @@ from jinja2.runtime import Context
 
 from ._sandbox import CatalogueSandbox, Limits, TemplateSecurityError, make_sandbox
 from ._yaml import Position
-from .errors import InvalidValueError, ReplykitError, SecurityError, TemplateError, log_warning
+from .errors import InvalidValueError, ReplykitError, SecurityError, TemplateError, log_warning, shown
 from .values import Customer, Duration, Formatter, Money, coerce
 
 if TYPE_CHECKING:
@@ -197,7 +197,16 @@ def _check_pattern(format: object) -> None:
 
 @pass_context
 def money_filter(ctx: Context, value: Any, currency: str | None = None, format: str | None = None) -> str:
-    """``{{ total | money }}``, ``{{ 12.5 | money("EUR") }}``."""
+    """``{{ total | money }}``, ``{{ 12.5 | money("EUR") }}``.
+
+    A currency names the currency of a bare number; it never relabels an amount
+    that has its own (a USD amount shown as euros would be a wrong price).
+    """
+    if isinstance(value, Money) and currency is not None and str(currency).upper() != value.currency:
+        raise InvalidValueError(
+            f"money({shown(currency)}) would show an amount in {value.currency} as {shown(currency)}; "
+            "write the value as it is ({{ amount }} or money without a currency)"
+        )
     if not isinstance(value, Money):
         value = _as("money", {"amount": value, "currency": currency} if currency else value, ctx)
     _check_pattern(format)

@@ -114,9 +114,15 @@ class Formatter:
         return format_date(value, fmt, locale=self.locale)
 
     def datetime(self, value: dt.datetime, fmt: str = "medium") -> str:
-        from babel.dates import format_datetime
+        """A date and time; one with an offset shows it (``GMT-05:00``): "2:30 PM" alone would mislead."""
+        from babel.dates import format_datetime, get_timezone_gmt
 
-        return format_datetime(value, fmt, tzinfo=value.tzinfo, locale=self.locale)
+        if value.tzinfo is None or fmt not in ("short", "medium"):
+            return format_datetime(value, fmt, tzinfo=value.tzinfo, locale=self.locale)
+        zone = get_timezone_gmt(value, "long", locale=self.locale)
+        time = self.locale.time_formats["long"].pattern.replace("z", f"'{zone}'")
+        pattern = str(self.locale.datetime_formats[fmt]).format(time, self.locale.date_formats[fmt].pattern)
+        return format_datetime(value, pattern, tzinfo=value.tzinfo, locale=self.locale)
 
     def time(self, value: dt.datetime | dt.time, fmt: str = "short") -> str:
         from babel.dates import format_time
@@ -379,6 +385,13 @@ def _has_han(text: str) -> bool:
 # Values come from customers and order systems: every reader bounds a value's size
 # and magnitude before converting or formatting it, so no value can cost more than
 # a few milliseconds or kilobytes to turn into text.
+
+#: What a value made only of is no value: white space and invisible marks (zero-width
+#: space and joiners, word joiner, byte order mark, soft hyphen).
+BLANK = (
+    " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u034f"
+)
 
 #: Characters of one text value (a message, an address, a product name).
 MAX_TEXT = 100_000
@@ -717,11 +730,11 @@ def _read_customer(value: Any, fmt: Formatter, language: str) -> Customer:
 def _name_part(value: Mapping[str, Any], field: str) -> str:
     part = value.get(field) or ""
     if type(part) is str and part.isascii() and len(part) <= MAX_TEXT:
-        return part.strip()
+        return part.strip()  # the common case: nothing invisible to strip
     if not isinstance(part, str):
         raise InvalidValueError(f"customer {field} must be text, got {shown(part)}")
     try:
-        return _clean_text(part).strip()
+        return _clean_text(part).strip(BLANK)
     except InvalidValueError as exc:
         raise InvalidValueError(f"customer {field}: {exc.message}") from None
 

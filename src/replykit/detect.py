@@ -23,7 +23,7 @@ import math
 import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from typing import Any, Protocol, runtime_checkable
 
@@ -76,13 +76,22 @@ _MARK_WEIGHT = 20.0
 
 @dataclass(frozen=True)
 class Detection:
-    """The answer: a language, its script (Chinese only), a locale to reply in."""
+    """The answer: the language to reply in, its script (Chinese only), a locale, how sure and how.
+
+    ``detected`` is the language the text is written in when that could be told;
+    ``supported`` is False when that language is not among the candidates (German
+    text for an en/es/zh catalogue): ``language`` and ``locale`` then come from the
+    hints or the default, and ``method`` says so (``unsupported-hint``,
+    ``unsupported-default``).
+    """
 
     language: str
     script: str | None
     locale: str
     confidence: float
     method: str
+    detected: str | None = None
+    supported: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -396,6 +405,13 @@ def detect_language(
         model = detector or default_detector()
         probabilities = _weigh_marks(text, model.scores(cleaned, same_script))
 
+    foreign = _foreign_language(words, letters, script, languages, method) if letters >= MIN_LETTERS else None
+    if foreign is not None:
+        detected, sure = foreign
+        fallback = hinted[0] if hinted else _Hint(default_tag.language, default_tag.region)
+        kind = "unsupported-hint" if hinted else "unsupported-default"
+        answer = _answer(fallback.language, fallback.region, cleaned, sure, kind, hinted)
+        return replace(answer, detected=detected, supported=False)
     if probabilities:
         language = max(probabilities, key=probabilities.__getitem__)  # ties: the first candidate
         confidence = probabilities[language]
@@ -429,6 +445,10 @@ def _candidate_languages(candidates: tuple[str, ...] | None) -> tuple[str, ...]:
     out = []
     for candidate in candidates:
         code = parse_tag(candidate).language
+        if not _cldr_has(code, None):
+            raise DetectionError(
+                f"unknown language {shown(candidate)} among the candidates; use codes such as en, es, zh"
+            )
         if code not in out:
             out.append(code)
     if not out:
@@ -504,14 +524,66 @@ def _answer(
         locale = f"zh-{region}" if region else f"zh-{script}"
     else:
         locale = f"{language}-{region}" if region and _cldr_has(language, region) else language
-    return Detection(language, script, locale, round(float(confidence), 4), method)
+    return Detection(language, script, locale, round(float(confidence), 4), method, language)
 
 
-def _cldr_has(language: str, region: str) -> bool:
+#: Languages told apart from the catalogue's, by writing system: the common ones of
+#: cross-border shopping that have word lists (wordfreq). A script only one language
+#: writes needs no words.
+FOREIGN = {
+    "Latn": ("de", "fr", "pt", "it", "nl", "pl", "tr", "sv", "da", "nb", "id", "vi", "ro", "cs", "ms", "fil"),
+    "Cyrl": ("ru", "uk", "bg"),
+    "Arab": ("ar", "fa", "ur"),
+}
+_SCRIPT_LANGUAGE = {"Kana": "ja", "Hang": "ko", "Hebr": "he", "Grek": "el", "Thai": "th", "Deva": "hi"}
+#: Words of each foreign language's list that are compared (the most frequent).
+FOREIGN_WORDS = 5_000
+#: How much better (natural log, over the whole text) a foreign language must explain
+#: the words than every candidate to call the text foreign.
+FOREIGN_MARGIN = 6.0
+
+
+def _foreign_language(
+    words: Sequence[str], letters: int, script: str | None, candidates: Sequence[str], method: str
+) -> tuple[str, float] | None:
+    """The language of a text written in none of ``candidates``, and how sure, if that is clear."""
+    if script is None or method == "script":
+        return None
+    if script in _SCRIPT_LANGUAGE and not any(_LANGUAGE_SCRIPT.get(c, "Latn") == script for c in candidates):
+        language = _SCRIPT_LANGUAGE[script]
+        return (language, 0.99) if language not in candidates else None
+    others = [lang for lang in FOREIGN.get(script, ()) if lang not in candidates]
+    if len(words) < 3 or letters < SHORT_LETTERS or not others:
+        return None
+    folded = [w.lower() for w in words]
+    floor = math.log(LinguaDetector.FLOOR)
+    scores = {}
+    for lang in [*others, *candidates]:
+        lexicon = _common_words(lang)
+        if lexicon is not None:
+            scores[lang] = sum(lexicon.get(w, floor) for w in folded)
+    ours = max((scores[c] for c in candidates if c in scores), default=None)
+    best = max(others, key=lambda lang: scores.get(lang, -math.inf))
+    if best not in scores or (ours is not None and scores[best] - ours < FOREIGN_MARGIN):
+        return None
+    return best, round(_softmax(scores)[best], 4)
+
+
+@lru_cache(maxsize=32)
+def _common_words(language: str) -> dict[str, float] | None:
+    """log frequency of the :data:`FOREIGN_WORDS` most frequent words of ``language``."""
+    frequencies = _word_frequencies(language)
+    if frequencies is None:
+        return None
+    top = sorted(frequencies.items(), key=lambda kv: -kv[1])[:FOREIGN_WORDS]
+    return {word: math.log(f + LinguaDetector.FLOOR) for word, f in top}
+
+
+def _cldr_has(language: str, region: str | None) -> bool:
     from babel import Locale, UnknownLocaleError
 
     try:
-        Locale.parse(f"{language}_{region}")
+        Locale.parse(f"{language}_{region}" if region else language)
     except (UnknownLocaleError, ValueError):
         return False
     return True

@@ -245,7 +245,10 @@ def test_cli_batch_in_worker_processes_matches_one_process(tmp_path: Path, lib: 
             ["batch", str(source), "--key", KEY, "--locale-field", "locale", "--jobs", jobs,
              "--out", str(out), "--errors", str(errors)],
         )  # fmt: skip
-        assert result.exit_code == 1 and "1,200 rows: 1,199 rendered (240 in another locale than their own), 1 failed" in result.stderr, result.stderr
+        assert (
+            result.exit_code == 1
+            and "1,200 rows: 1,199 rendered (240 in another locale than their own), 1 failed" in result.stderr
+        ), result.stderr
         outputs.append((out.read_bytes(), errors.read_bytes()))
     assert outputs[0] == outputs[1]
     assert [json.loads(x)["row"] for x in outputs[1][0].splitlines()] == [n for n in range(1, 1201) if n != 701]

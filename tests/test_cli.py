@@ -190,7 +190,15 @@ def test_detect_command(run: Callable[..., Result]) -> None:
     assert text.code == 0
     assert text.out.strip() == "zh (Hant)  locale=zh-Hant  confidence=0.99  method=script"
     data = json.loads(run("detect", "ok", "--hint", "es-MX,es;q=0.9", "--format", "json").out)
-    assert data == {"language": "es", "script": None, "locale": "es-MX", "confidence": 0.5, "method": "hint"}
+    assert data == {
+        "language": "es",
+        "script": None,
+        "locale": "es-MX",
+        "confidence": 0.5,
+        "method": "hint",
+        "detected": None,
+        "supported": True,
+    }
     fr = json.loads(run("detect", "bonjour, où est ma commande ?", "--candidates", "fr,de", "--format", "json").out)
     assert fr["language"] == "fr"
     bad = run("detect", "hi", "--country", "Mexico")

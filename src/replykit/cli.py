@@ -307,9 +307,10 @@ def detect(
         click.echo(json.dumps(detection.to_dict(), ensure_ascii=False))
         return
     script = f" ({detection.script})" if detection.script else ""
+    foreign = "" if detection.supported else f"  detected={detection.detected} (no templates in it)"
     click.echo(
         f"{detection.language}{script}  locale={detection.locale}  "
-        f"confidence={detection.confidence:.2f}  method={detection.method}"
+        f"confidence={detection.confidence:.2f}  method={detection.method}{foreign}"
     )
 
 

@@ -524,7 +524,8 @@ def _answer(
         locale = f"zh-{region}" if region else f"zh-{script}"
     else:
         locale = f"{language}-{region}" if region and _cldr_has(language, region) else language
-    return Detection(language, script, locale, round(float(confidence), 4), method, language)
+    detected = language if method in ("script", "model") else None  # a hint or default says nothing of the text
+    return Detection(language, script, locale, round(float(confidence), 4), method, detected)
 
 
 #: Languages told apart from the catalogue's, by writing system: the common ones of

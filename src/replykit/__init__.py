@@ -25,17 +25,20 @@ from .errors import (
     TemplateError,
     UnknownGroupError,
     UnknownKeyError,
+    UnknownVariableError,
 )
 from .library import Library, load
-from .render import Reply
+from .render import Channel, Reply
 
 if TYPE_CHECKING:
+    from .batch import BatchResult
     from .detect import Detection, Detector, LangdetectDetector, LinguaDetector, detect_language
     from .search import Suggestion
 
 # Detection and search load on first use: importing replykit to render a reply
 # should not pay for them.
 _LAZY = {
+    "BatchResult": "batch",
     "Detection": "detect",
     "Detector": "detect",
     "LangdetectDetector": "detect",
@@ -57,7 +60,9 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "BatchResult",
     "CatalogueError",
+    "Channel",
     "Detection",
     "DetectionError",
     "Detector",
@@ -77,9 +82,15 @@ __all__ = [
     "TemplateError",
     "UnknownGroupError",
     "UnknownKeyError",
+    "UnknownVariableError",
     "Variable",
     "detect_language",
     "load",
 ]
 
 __version__ = "0.1.0"
+
+
+def __dir__() -> list[str]:
+    """The public API only (``dir(replykit)``), not the modules and helpers behind it."""
+    return [*__all__, "__version__"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import json
 import multiprocessing
 import pickle
@@ -18,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .errors import CatalogueError, RenderError, ReplykitError
 from .render import Channel, Reply
@@ -171,11 +172,12 @@ class JsonlRows:
 
     PEEK = 100
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, source: Path | BinaryIO) -> None:
         try:
-            self._handle = path.open("rb")
+            handle = source.open("rb") if isinstance(source, Path) else source
         except OSError as exc:
-            raise CatalogueError(f"cannot read {path}: {exc.strerror}", file=str(path)) from None
+            raise CatalogueError(f"cannot read {source}: {exc.strerror}", file=str(source)) from None
+        self._handle = handle if hasattr(handle, "peek") else io.BufferedReader(handle)  # type: ignore[type-var]
         if self._handle.peek(3)[:3] == codecs.BOM_UTF8:  # as some editors write; not part of row 1
             self._handle.read(3)
         lines: list[bytes] = []
@@ -473,11 +475,13 @@ class CsvRows:
     customers.
     """
 
-    def __init__(self, path: Path, delimiter: str | None = None) -> None:
+    def __init__(self, source: Path | BinaryIO, delimiter: str | None = None) -> None:
+        path = source if isinstance(source, Path) else Path("-")
         try:
-            self._handle = path.open(encoding="utf-8-sig", errors="surrogateescape", newline="")
+            binary = source.open("rb") if isinstance(source, Path) else source
         except OSError as exc:
             raise CatalogueError(f"cannot read {path}: {exc.strerror}", file=str(path)) from None
+        self._handle = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape", newline="")
         try:
             self.fields = self._header(path, delimiter)
         except BaseException:

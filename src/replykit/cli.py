@@ -28,6 +28,7 @@ from .errors import (
     ReplykitError,
     UnknownGroupError,
     UnknownKeyError,
+    UnknownVariableError,
 )
 from .library import ENV_VAR, Library, load
 from .render import Channel
@@ -40,7 +41,8 @@ EXIT_USAGE = 2
 
 def exit_code(error: ReplykitError) -> int:
     """2 for what the user asked wrongly or could not be read, 1 for failures."""
-    if isinstance(error, (UnknownKeyError, UnknownGroupError, LocaleError, CatalogueError, DetectionError)):
+    usage = (UnknownKeyError, UnknownGroupError, UnknownVariableError, LocaleError, CatalogueError, DetectionError)
+    if isinstance(error, usage) or any(isinstance(e, UnknownVariableError) for e in getattr(error, "errors", ())):
         return EXIT_USAGE
     return EXIT_FAILURE
 
@@ -531,9 +533,8 @@ def batch(
     if delimiter is not None and (fmt != "csv" or len(delimiter.replace("\\t", "\t")) != 1):
         raise click.UsageError("--delimiter is one character, for CSV input")
     delimiter = delimiter.replace("\\t", "\t") if delimiter else ("\t" if input_path.suffix.lower() == ".tsv" else None)
-    if str(input_path) == "-":
-        input_path = Path("/dev/stdin")
-    if not input_path.exists() or input_path.is_dir():  # a pipe or /dev/stdin is fine: it is read once, in order
+    stdin = str(input_path) == "-"
+    if not stdin and (not input_path.exists() or input_path.is_dir()):  # a pipe is fine: it is read once, in order
         raise click.BadParameter(f"{input_path} is not a readable file", param_hint="INPUT")
     _distinct_files(input_path, out_path, errors_path)
     lib = _library(catalog)
@@ -541,14 +542,15 @@ def batch(
         lib.template(key)  # an unknown key is a usage error before any row is read
     kept = tuple(f.strip() for f in (keep or "").split(",") if f.strip())
     spec = BatchSpec(key, key_field, locale_field, detect_field, cast(Channel, channel), strict, kept)
-    rows: Any = CsvRows(input_path, delimiter) if fmt == "csv" else JsonlRows(input_path)
+    source = sys.stdin.buffer if stdin else input_path
+    rows: Any = CsvRows(source, delimiter) if fmt == "csv" else JsonlRows(source)
     with rows:
         variables = list(lib.variables(key)) if key is not None else []
         problems = field_problems(spec, rows.fields, csv_header=fmt == "csv", variables=variables)
         if problems:
             raise click.UsageError("; ".join(problems))
         show = not quiet and sys.stderr.isatty()
-        total = count_rows(input_path, fmt, delimiter) if show else None
+        total = count_rows(input_path, fmt, delimiter) if show and not stdin else None
         blocks = (
             render_blocks(lib, rows, spec, jobs=jobs, start_method="fork")
             if fmt == "csv"
@@ -585,7 +587,7 @@ def _input_format(path: Path, given: str | None) -> str:
 
 def _distinct_files(source: Path, *outputs: Path | None) -> None:
     """Two outputs, or an output and the input, that are one file would lose rows: refuse before reading."""
-    seen: dict[str, str] = {os.path.realpath(source): "INPUT"}
+    seen: dict[str, str] = {} if str(source) == "-" else {os.path.realpath(source): "INPUT"}
     for option, path in zip(("--out", "--errors"), outputs, strict=True):
         if path is None:
             continue

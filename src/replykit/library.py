@@ -688,7 +688,7 @@ class Library:
 
     def _make_plan(self, requested: str | None) -> Plan:
         default = parse_tag(self.default_locale)
-        tag = parse_tag(requested) if requested is not None else default
+        tag = asked = parse_tag(requested) if requested is not None else default
         full = full_tag(tag)
         if babel_locale(full) is None:
             full = full_tag(default)
@@ -712,7 +712,7 @@ class Library:
             attempts.append(self._attempt(language, lang_tag, out, name, default))
         if not attempts:
             raise CatalogueError("the catalogue has no templates", file=str(self.catalogue.root))
-        return Plan(str(tag) if requested is not None else attempts[0].locale, tuple(attempts))
+        return Plan(str(asked) if requested is not None else attempts[0].locale, tuple(attempts))
 
     def _attempt(self, language: str, lang_tag: Tag, out: Tag, name: str, default: Tag) -> Attempt:
         layers = tuple(

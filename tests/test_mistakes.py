@@ -217,8 +217,8 @@ VALUES = """
 customs.check:
   title: Check
   variables:
-    customer: {type: customer, example: {first_name: Ana}}
     sender: {type: customer, required: false, example: {first_name: Bo}}
+    customer: {type: customer, example: {first_name: Ana}}
     link: {type: url, example: "https://shop.example/x", required: false}
     mail: {type: email, example: a@example.com, required: false}
     items: {type: list, example: [Lamp], required: false}

@@ -544,14 +544,14 @@ def _read_percent(value: Any, fmt: Formatter, language: str) -> Percent:
     return _bind(Percent(_decimal(text, "a percentage such as 15")), fmt)  # type: ignore[no-any-return]
 
 
+_MONEY_FIELDS = frozenset({"amount", "currency", "value"})
 _MONEY_TEXT = re.compile(r"^\s*(?:([A-Za-z]{3})\s*)?([-+]?[\d.]+)\s*(?:([A-Za-z]{3}))?\s*$")
 
 
 def _read_money(value: Any, fmt: Formatter, language: str) -> Money:
     currency: Any = None
     if isinstance(value, Mapping):
-        unknown = value.keys() - {"amount", "currency", "value"}
-        if unknown or not ("amount" in value or "value" in value):
+        if not ("amount" in value or "value" in value) or any(k not in _MONEY_FIELDS for k in value):
             raise InvalidValueError(
                 "money needs an 'amount': {amount: 12.5, currency: USD}, or text such as '12.50 USD'"
             )
@@ -567,8 +567,10 @@ def _read_money(value: Any, fmt: Formatter, language: str) -> Money:
     if not is_currency_code(code):
         raise InvalidValueError(f"currency must be an ISO 4217 code such as USD or EUR, got {shown(currency)}")
     number = _decimal(amount, "an amount")
-    places = _decimals(number)
-    allowed = get_currency_precision(code)
+    allowed = _PRECISION.get(code)
+    if allowed is None:
+        allowed = _PRECISION[code] = get_currency_precision(code)
+    places = _decimals(number) if -int(number.as_tuple().exponent) > allowed else 0
     if places > allowed:
         scaled = number.scaleb(3)
         separator = (
@@ -582,6 +584,10 @@ def _read_money(value: Any, fmt: Formatter, language: str) -> Money:
             f"round it{separator}"
         )
     return Money(number, code, fmt)
+
+
+#: Decimals of each currency (CLDR), looked up once per code.
+_PRECISION: dict[str, int] = {}
 
 
 def _decimals(number: Decimal) -> int:

@@ -350,9 +350,12 @@ def _load_settings(root: Path, problems: list[CatalogueError], files: dict[str, 
     if not isinstance(data, dict):
         problems.append(CatalogueError("replykit.yaml must be a mapping of settings", file="replykit.yaml", line=1))
         return settings
+    duplicated = doc.duplicated_entries()
     for name, value in data.items():
         expected = _SETTINGS.get(name)
-        if expected is None:
+        if name in duplicated:
+            problems.append(duplicated[name].error("replykit.yaml", "the setting is ignored"))
+        elif expected is None:
             problems.append(
                 CatalogueError(
                     f"unknown setting {name!r}; known: {', '.join(sorted(_SETTINGS))}",
@@ -437,9 +440,12 @@ def _read_templates(
             )
         )
         return
+    duplicated = doc.duplicated_entries()
     for key, entry in data.items():
         key = str(key)
         try:
+            if key in duplicated:
+                raise duplicated[key].error(display, "the entry is skipped", key=key, locale=language)
             template = _read_template(doc, display, language, group, settings, key, entry)
         except CatalogueError as exc:
             problems.append(exc)

@@ -42,6 +42,9 @@ MINI_LOCALES = {
             female: "Estimada {{ customer.first_name }}:"
             male: "Estimado {{ customer.first_name }}:"
             neutral: "Hola, {{ customer.name }}:"
+            anonymous: "¡Hola!"
+          informal:
+            neutral: "¡Hola, {{ customer.name }}!"
         sign_off:
           formal: |
             Saludos,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import io
 import os
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -181,12 +182,14 @@ def test_round_trip_without_edits_is_byte_identical(shipped_copy: Path, language
 
 def test_edited_msgstr_lands_on_its_lines_only(shipped_copy: Path) -> None:
     path = shipped_copy / "templates/es/customs.yaml"
-    original = "# Revisado por el equipo de Madrid.\n" + path.read_text(encoding="utf-8").replace(
+    key = "customs.import_tax"
+    unstamped = re.sub(r"\n  source: \w+\n", "\n", path.read_text(encoding="utf-8"), count=1)  # the key's stamp
+    original = "# Revisado por el equipo de Madrid.\n" + unstamped.replace(
         "  chat: |\n", "  # breve, para el chat\n  chat: |\n", 1
     )
     path.write_text(original, encoding="utf-8")
     lib = replykit.load(shipped_copy)
-    key = "customs.import_tax"
+    assert lib.template(key, "es").source is None
     old_subject = lib.template(key, "es").texts[("email", "subject")].text
     data = edit_po(
         po.export_po(lib, "es"),
@@ -320,6 +323,23 @@ def _bad_cases(good: bytes) -> dict[str, tuple[str, str, str]]:
         ),
         "no context": (text.replace('msgctxt "customs.import_tax:title"\n', ""), "no msgctxt", 'msgid "Import tax"'),
     }
+
+
+def test_same_as_source_survives_export_and_import(make_catalog: MakeCatalog) -> None:
+    es = SIMPLE_ES.replace("  title: Impuestos", "  title: Import tax\n  same_as_source: [title]")
+    root = make_catalog({"templates/en/customs.yaml": SIMPLE_EN, "templates/es/customs.yaml": es})
+    lib = replykit.load(root)
+    assert lib.problems == [] and lib.template("customs.import_tax", "es").same_as_source == {"title"}
+    before = snapshot(root)
+    exported = po.export_po(lib, "es")
+    assert messages(exported)["customs.import_tax:title"].string == "Import tax"
+    assert po.import_po(lib, exported, "es").files == [] and snapshot(root) == before  # no edits, no diff
+    edited = edit_po(exported, {"customs.import_tax:chat": "{{ greeting }} Hay aranceles en {{ country }}.\n"})
+    assert po.import_po(lib, edited, "es").files == ["templates/es/customs.yaml"]
+    text = (root / "templates/es/customs.yaml").read_text(encoding="utf-8")
+    assert text.startswith("customs.import_tax:\n  title: Import tax\n  same_as_source: [title]\n")
+    reloaded = replykit.load(root)
+    assert reloaded.problems == [] and po.translation_status(reloaded, "es") == {"customs.import_tax": "translated"}
 
 
 @pytest.mark.parametrize(
@@ -582,9 +602,10 @@ def test_import_leaves_no_temporary_files(shipped_copy: Path) -> None:
 # -- CLI --------------------------------------------------------------------------------
 
 
-def test_cli_translator_workflow(shipped_copy: Path, tmp_path: Path) -> None:
+def test_cli_translator_workflow(shipped_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     runner = CliRunner()
-    cat = ["--catalog", str(shipped_copy)]
+    monkeypatch.chdir(tmp_path)
+    cat = ["--catalog", shipped_copy.name]  # files are named from the current directory
 
     result = runner.invoke(main, ["export-po", "--language", "es", *cat])
     assert result.exit_code == 0, result.output
@@ -598,8 +619,8 @@ def test_cli_translator_workflow(shipped_copy: Path, tmp_path: Path) -> None:
     result = runner.invoke(main, ["import-po", str(out), "--language", "es", *cat])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        "templates/es/customs.yaml: customs.import_tax title",
-        "Updated 1 field in 1 file; source revision recorded for 1 key.",
+        "shipped/templates/es/customs.yaml: customs.import_tax title",
+        "Updated 1 field in 1 file.",  # (the translation was stamped current already)
     ]
 
     out.write_bytes(out.read_bytes().replace(b"customs.import_tax:title", b"customs.nope:title"))
@@ -607,6 +628,8 @@ def test_cli_translator_workflow(shipped_copy: Path, tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith(f"Error: {out}:") and "unknown key 'customs.nope'" in result.stderr
 
+    english = shipped_copy / "templates/en/customs.yaml"
+    english.write_text(english.read_text(encoding="utf-8").replace("Sorry for the wait!", "Sorry!"), encoding="utf-8")
     result = runner.invoke(main, ["stamp", "--language", "es", "customs.inspection_delay", *cat])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == ["customs.inspection_delay", "Recorded the source revision of 1 key."]
@@ -616,7 +639,7 @@ def test_cli_translator_workflow(shipped_copy: Path, tmp_path: Path) -> None:
 
     result = runner.invoke(main, ["new-language", "fr", *cat])
     assert result.exit_code == 0, result.output
-    assert f"created {shipped_copy / 'locales' / 'fr.yaml'}" in result.stdout
+    assert "created shipped/locales/fr.yaml" in result.stdout.splitlines()
     result = runner.invoke(main, ["new-language", "fr", *cat])
     assert result.exit_code == 2 and "already exists" in result.stderr
 

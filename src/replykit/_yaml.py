@@ -49,6 +49,37 @@ class Position:
         return self.line + (lineno if self.block else lineno - 1)
 
 
+@dataclass(frozen=True)
+class Duplicate:
+    """A key given twice in one mapping: YAML allows each key once, and a loader keeps the last.
+
+    ``path`` leads to the mapping that holds ``key`` (the entries above it, as far
+    as they are known); ``line`` is the second key's, ``first`` the first one's.
+    """
+
+    path: Path_
+    key: str
+    line: int
+    first: int
+
+    @property
+    def entry(self) -> str:
+        """The top-level entry (template key, setting) the duplicate spoils."""
+        return (*self.path, self.key)[0]
+
+    def error(self, display: str, outcome: str, *, key: str | None = None, locale: str | None = None) -> YamlError:
+        """The problem, in ``display`` at the second key; ``outcome`` says what is left out."""
+        where = f" in {'.'.join(self.path)}" if self.path else ""
+        return YamlError(
+            f"{self.key!r} is given twice{where} (first on line {self.first}); YAML keeps only one, "
+            f"so remove or rename the other; {outcome}",
+            file=display,
+            line=self.line,
+            key=key,
+            locale=locale,
+        )
+
+
 class YamlFile:
     """A parsed YAML file: its data, and the position of every mapping entry.
 
@@ -57,12 +88,26 @@ class YamlFile:
     """
 
     def __init__(
-        self, data: Any, text: str = "", display: str = "", positions: dict[Path_, Position] | None = None
+        self,
+        data: Any,
+        text: str = "",
+        display: str = "",
+        positions: dict[Path_, Position] | None = None,
+        duplicates: list[Duplicate] | None = None,
     ) -> None:
         self.data = data
         self.text = text
         self.display = display
         self._positions = positions
+        #: Keys given twice in one mapping; ``data`` holds the last, as PyYAML builds it.
+        self.duplicates = duplicates or []
+
+    def duplicated_entries(self) -> dict[str, Duplicate]:
+        """The first duplicate key in each top-level entry that has one: such an entry is unusable."""
+        found: dict[str, Duplicate] = {}
+        for duplicate in self.duplicates:
+            found.setdefault(duplicate.entry, duplicate)
+        return found
 
     @property
     def positions(self) -> dict[Path_, Position]:
@@ -103,28 +148,29 @@ def parse_yaml(text: str, display: str) -> YamlFile:
     may_alias = "*" in text and _MAY_HAVE_ALIASES.search(text) is not None
     loader = _Loader(text)
     positions: dict[Path_, Position] | None = None
+    duplicates: list[Duplicate] = []
     try:
         node = loader.get_single_node()
         if node is None:
             data = None
         elif may_alias:  # aliases share nodes: let PyYAML build (and share) them
+            _find_duplicates(node, (), duplicates)
             data = loader.construct_document(node)
         else:
             positions = {}
-            data = _build(loader, node, (), positions, 0)
+            data = _build(loader, node, (), True, _Notes(positions, duplicates), 0)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        line, column, hint = _culprit(text, exc)
         problem = exc.problem or "invalid YAML"
         if exc.context:
             problem = f"{exc.context}, {problem}"
         if isinstance(exc, yaml.constructor.ConstructorError) and _has_unknown_tag(loader, node):
             problem = f"{problem}; catalogues hold plain data only, remove the tag"
+            hint = ""
         raise YamlError(
-            f"YAML syntax error: {problem}"
-            + (f" (column {mark.column + 1})" if mark else "")
-            + "; check indentation, quoting and colons",
+            f"YAML syntax error: {problem}" + (f" (column {column})" if column else "") + (f"; {hint}" if hint else ""),
             file=display,
-            line=mark.line + 1 if mark else None,
+            line=line,
         ) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"YAML error: {exc}", file=display) from None
@@ -134,7 +180,64 @@ def parse_yaml(text: str, display: str) -> YamlFile:
         loader.dispose()
     if may_alias:  # only aliases can make data bigger than its text
         check_size(data, display)
-    return YamlFile(data, text, display, positions)
+    return YamlFile(data, text, display, positions, sorted(duplicates, key=lambda d: d.line))
+
+
+def _culprit(text: str, exc: yaml.MarkedYAMLError) -> tuple[int | None, int | None, str]:
+    """The line and column to fix for a syntax error, and what to do there.
+
+    PyYAML reports where it noticed the problem, which for the commonest mistakes is
+    a line or more after it: a key without its colon runs on into the next line, and
+    an unclosed quote or bracket is noticed at the next entry or the end of the file.
+    """
+    problem, context = exc.problem_mark, exc.context_mark
+    message = exc.problem or ""
+    if problem is None:
+        return None, None, _HINT
+    lines = text.splitlines()
+    if context is not None and context.line < problem.line:
+        if "expected ':'" in message:  # a simple key whose colon never came
+            return context.line + 1, context.column + 1, "a ':' is missing after the key on this line"
+        if "end of stream" in message or (
+            (exc.context or "").startswith("while parsing a flow")
+            and _indent(lines, problem.line) <= _indent(lines, context.line)
+        ):  # the next entry, or the end of the file, came first
+            return context.line + 1, context.column + 1, "the quote or bracket opened here is not closed"
+    if message.startswith(("mapping values are not allowed", "did not find expected key")):
+        scalar = _last_plain_scalar(text, problem)
+        if scalar is not None and scalar.line < problem.line and not lines[scalar.line][: scalar.column].strip():
+            # a text alone on its line, run on into the next: a key that lost its colon
+            return scalar.line + 1, scalar.column + 1, "a ':' is missing after the key on this line"
+        if scalar is not None and scalar.line == problem.line and message.startswith("mapping values"):
+            return problem.line + 1, problem.column + 1, "put the text in quotes, as it holds ': '"
+        if message.startswith("mapping values"):
+            return problem.line + 1, problem.column + 1, "this line is indented more than the entry above it"
+        return problem.line + 1, problem.column + 1, "this line is indented differently from the entries around it"
+    if "tab" in message:
+        return problem.line + 1, problem.column + 1, "indent with spaces, not tabs"
+    return problem.line + 1, problem.column + 1, _HINT
+
+
+_HINT = "check indentation, quoting and colons"
+
+
+def _indent(lines: list[str], index: int) -> int:
+    line = lines[index] if index < len(lines) else ""
+    return len(line) - len(line.lstrip(" "))
+
+
+def _last_plain_scalar(text: str, problem: yaml.Mark) -> yaml.Mark | None:
+    """Where the last unquoted text before ``problem`` starts, if the last text is unquoted."""
+    last: yaml.Token | None = None
+    try:
+        for token in yaml.scan(text, Loader=_Loader):
+            if token.start_mark.index >= problem.index:
+                break
+            if isinstance(token, yaml.ScalarToken):
+                last = token
+    except yaml.YAMLError:
+        pass
+    return last.start_mark if last is not None and not last.style else None
 
 
 def _has_unknown_tag(loader: Any, node: yaml.Node) -> bool:
@@ -158,31 +261,80 @@ def _has_unknown_tag(loader: Any, node: yaml.Node) -> bool:
 _STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 
 
-def _build(loader: Any, node: yaml.Node, path: Path_ | None, positions: dict[Path_, Position], depth: int) -> Any:
-    """Plain data from a node tree without aliases, noting the line of each mapping entry
-    four levels deep (key, field, part, name) on the way.
+@dataclass
+class _Notes:
+    """What :func:`_build` notes on its way: entry positions and duplicate keys."""
 
-    Strings, mappings and lists (nearly all of a catalogue) are built here, in one
-    pass; anything else (numbers, dates, merge keys, deep nesting) goes to PyYAML's safe
-    constructor.
+    positions: dict[Path_, Position]
+    duplicates: list[Duplicate]
+
+
+def _build(loader: Any, node: yaml.Node, path: Path_, exact: bool, notes: _Notes, depth: int) -> Any:
+    """Plain data from a node tree without aliases, noting the line of each mapping entry
+    four levels deep (key, field, part, name), and each key given twice, on the way.
+
+    ``path`` is where ``node`` is, ``exact`` whether it is that entry itself (not an
+    item of a list in it, nor deeper than positions are kept). Strings, mappings and
+    lists (nearly all of a catalogue) are built here, in one pass; anything else
+    (numbers, dates, merge keys, deep nesting) goes to PyYAML's safe constructor.
     """
     if depth > 16:  # deeper than any catalogue entry: PyYAML builds it without recursing
+        _find_duplicates(node, path, notes.duplicates)
         return loader.construct_document(node)
     tag = node.tag
     if tag == _STR and isinstance(node, yaml.ScalarNode):
         return node.value
     if tag == _SEQ and isinstance(node, yaml.SequenceNode):
-        return [_build(loader, item, None, positions, depth + 1) for item in node.value]
+        return [_build(loader, item, path, False, notes, depth + 1) for item in node.value]
     if tag == _MAP and isinstance(node, yaml.MappingNode) and all(k.tag == _STR for k, _ in node.value):
         out = {}
+        noted = exact and len(path) < POSITION_DEPTH
         for key_node, value_node in node.value:
-            child = None
-            if path is not None and len(path) < POSITION_DEPTH:
-                child = (*path, key_node.value)
-                positions.setdefault(child, _entry_position(key_node, value_node))
-            out[key_node.value] = _build(loader, value_node, child, positions, depth + 1)
+            key = key_node.value
+            child = (*path, key) if noted else path
+            if key in out:
+                notes.duplicates.append(_duplicate(node, key_node, path))
+            elif noted:
+                notes.positions.setdefault(child, _entry_position(key_node, value_node))
+            out[key] = _build(loader, value_node, child, noted, notes, depth + 1)
         return out
+    _find_duplicates(node, path, notes.duplicates)
     return loader.construct_object(node, deep=True)
+
+
+def _duplicate(mapping: yaml.MappingNode, key_node: yaml.Node, path: Path_) -> Duplicate:
+    first = next(k for k, _ in mapping.value if _same_key(k, key_node))
+    return Duplicate(path, str(key_node.value), key_node.start_mark.line + 1, first.start_mark.line + 1)
+
+
+def _same_key(a: yaml.Node, b: yaml.Node) -> bool:
+    return isinstance(a, yaml.ScalarNode) and isinstance(b, yaml.ScalarNode) and (a.tag, a.value) == (b.tag, b.value)
+
+
+def _find_duplicates(root: yaml.Node, path: Path_, found: list[Duplicate]) -> None:
+    """Keys given twice in any mapping under ``root`` (a node tree PyYAML builds, aliases and all).
+
+    A merge key (``<<``) is not a duplicate, nor is a key that overrides a merged one.
+    """
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, Path_, bool]] = [(root, path, True)]
+    while stack:
+        node, where, exact = stack.pop()
+        if id(node) in seen:  # an alias: its node was checked where it was defined
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((item, where, False) for item in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            keys: set[tuple[str, str]] = set()
+            noted = exact and len(where) < POSITION_DEPTH
+            for key_node, value_node in node.value:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                    if (key_node.tag, key_node.value) in keys:
+                        found.append(_duplicate(node, key_node, where))
+                    keys.add((key_node.tag, key_node.value))
+                child = (*where, str(key_node.value)) if noted and isinstance(key_node, yaml.ScalarNode) else where
+                stack.append((value_node, child, noted))
 
 
 _MAY_HAVE_ALIASES = re.compile(r"(?:^|[\s,\[{:-])\*[^\s,\[\]{}]")

@@ -25,6 +25,8 @@ from .values import TYPES
 
 GROUPS = ("pre_sale", "mid_sale", "after_sale", "customs", "out_of_stock", "review_request")
 CHANNELS = ("email", "chat", "sms")
+_TAGS = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+_LETTER = re.compile(r"[^\W\d_]")
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _GROUP_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -41,7 +43,18 @@ _TEMPLATE_FIELDS = {
     "source": str,
     "notes": str,
     "untranslated": bool,
+    "same_as_source": object,  # true, or a list of field names: checked in _read_same_as_source
 }
+#: The texts of a template by the field names that PO files and ``same_as_source`` use.
+TEXT_FIELDS = {
+    "email.subject": ("email", "subject"),
+    "email.body": ("email", "body"),
+    "email.html": ("email", "html"),
+    "chat": ("chat", "body"),
+    "sms": ("sms", "body"),
+}
+#: The fields a reader sees, which a translation must translate (or mark ``same_as_source``).
+TRANSLATED_FIELDS = ("title", *TEXT_FIELDS)
 _EMAIL_FIELDS = ("subject", "body", "html")
 _VARIABLE_FIELDS = {"type", "example", "required", "description"}
 _SETTINGS = {"shop": str, "agent": str, "default_locale": str, "currency": str, "source_language": str, "groups": list}
@@ -92,6 +105,8 @@ class Template:
     source: str | None = None
     #: A placeholder (``new-language`` scaffold): rendering skips it like a missing translation.
     untranslated: bool = False
+    #: Fields that are the same as the source's on purpose (a brand name, say): not "unchanged".
+    same_as_source: frozenset[str] = frozenset()
     variables: dict[str, Variable] = field(default_factory=dict)
     texts: dict[tuple[str, str], TextField] = field(default_factory=dict)
 
@@ -114,6 +129,27 @@ class Template:
         for (channel, part), text in sorted(self.texts.items()):
             digest.update(f"{channel}.{part}\0{text.text}\0".encode())
         return digest.hexdigest()[:12]
+
+    def unchanged(self, source: Template) -> list[str]:
+        """The fields of this translation still the same as ``source``'s, as Weblate's "unchanged
+        translation" check finds them: a reader would get the source language there.
+
+        Fields listed in ``same_as_source`` and texts with no letters outside ``{{ }}``,
+        ``{% %}`` and ``{# #}`` (only placeholders) are left out.
+        """
+        mine, theirs = self.field_texts(), source.field_texts()
+        return [
+            name
+            for name, text in mine.items()
+            if name not in self.same_as_source
+            and theirs.get(name, "").strip() == text.strip()
+            and _LETTER.search(_TAGS.sub("", text))
+        ]
+
+    def field_texts(self) -> dict[str, str]:
+        """The title and each text, by field name."""
+        texts = {name: self.texts[part].text for name, part in TEXT_FIELDS.items() if part in self.texts}
+        return {"title": self.title, **texts}
 
     def made_from_older(self, source: Template) -> bool:
         """True for a translation stamped with an earlier revision of ``source`` (stale).
@@ -350,9 +386,12 @@ def _load_settings(root: Path, problems: list[CatalogueError], files: dict[str, 
     if not isinstance(data, dict):
         problems.append(CatalogueError("replykit.yaml must be a mapping of settings", file="replykit.yaml", line=1))
         return settings
+    duplicated = doc.duplicated_entries()
     for name, value in data.items():
         expected = _SETTINGS.get(name)
-        if expected is None:
+        if name in duplicated:
+            problems.append(duplicated[name].error("replykit.yaml", "the setting is ignored"))
+        elif expected is None:
             problems.append(
                 CatalogueError(
                     f"unknown setting {name!r}; known: {', '.join(sorted(_SETTINGS))}",
@@ -437,9 +476,12 @@ def _read_templates(
             )
         )
         return
+    duplicated = doc.duplicated_entries()
     for key, entry in data.items():
         key = str(key)
         try:
+            if key in duplicated:
+                raise duplicated[key].error(display, "the entry is skipped", key=key, locale=language)
             template = _read_template(doc, display, language, group, settings, key, entry)
         except CatalogueError as exc:
             problems.append(exc)
@@ -536,9 +578,23 @@ def _read_template(
         notes=entry.get("notes", ""),
         source=entry.get("source"),
         untranslated=entry.get("untranslated", False),
+        same_as_source=_read_same_as_source(entry.get("same_as_source", False), fail),
         variables=variables,
         texts=texts,
     )
+
+
+def _read_same_as_source(value: Any, fail: Any) -> frozenset[str]:
+    """``true`` (every field) or a list of field names that are the same as the source's on purpose."""
+    if isinstance(value, bool):
+        return frozenset(TRANSLATED_FIELDS) if value else frozenset()
+    known = ", ".join(TRANSLATED_FIELDS)
+    if not isinstance(value, list):
+        raise fail(f"same_as_source must be true or a list of fields ({known})", "same_as_source")
+    for name in value:
+        if name not in TRANSLATED_FIELDS:
+            raise fail(f"same_as_source: unknown field {name!r}; fields: {known}", "same_as_source")
+    return frozenset(value)
 
 
 def _read_variable(name: str, spec: Any, fail: Any) -> Variable:

@@ -8,11 +8,12 @@ stderr; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -132,6 +133,47 @@ def _library_to_write(catalog: Path | None) -> Library:
 
         complete_interrupted(catalog)
     return load(catalog)
+
+
+@contextlib.contextmanager
+def _named_from_cwd(root: Path, *, logged: bool = True, keep: str | None = None) -> Iterator[str]:
+    """Name the catalogue's files from the current directory in what the command prints.
+
+    Yields the catalogue folder so named (``lint.shown_folder``). A catalogue problem
+    logged while reading files is printed with that path, or not at all (``logged=False``,
+    for lint, which reports each as a finding); a ``CatalogueError`` raised about a
+    catalogue file gets that path too (``keep`` names a file of the user's, left as given).
+    """
+    import logging
+
+    from .lint import shown_folder, shown_path, shown_paths
+
+    folder = shown_folder(root)
+
+    def moved(error: CatalogueError) -> CatalogueError:
+        file = error.file
+        if file is None or file == keep or os.path.isabs(file):
+            return error
+        error = copy.copy(error)
+        error.file, error.message = shown_path(folder, file), shown_paths(folder, error.message)
+        error.args = (error._format(),)
+        return error
+
+    def log_filter(record: logging.LogRecord) -> bool:
+        if record.args and isinstance(record.args, tuple) and isinstance(record.args[0], CatalogueError):
+            if not logged:
+                return False
+            record.args = (moved(record.args[0]), *record.args[1:])
+        return True
+
+    logger = logging.getLogger("replykit")
+    logger.addFilter(log_filter)
+    try:
+        yield folder
+    except CatalogueError as exc:
+        raise moved(exc) from None
+    finally:
+        logger.removeFilter(log_filter)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -346,11 +388,13 @@ def lint(
 
     if jobs is None:
         jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    library = _library(catalog)
     try:
-        with fewer_collections():
-            findings = run_lint(_library(catalog), select=_codes(select), ignore=_codes(ignore), jobs=jobs)
+        with fewer_collections(), _named_from_cwd(library.catalogue.root, logged=False) as folder:
+            findings = run_lint(library, select=_codes(select), ignore=_codes(ignore), jobs=jobs)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--select/--ignore") from None
+    findings = [finding.under(folder) for finding in findings]
     errors = sum(f.severity == "error" for f in findings)
     warnings = len(findings) - errors
     if fmt == "json":
@@ -371,18 +415,23 @@ def _codes(value: str | None) -> list[str]:
 @format_option("text", "json")
 @catalog_option
 def coverage(fmt: str, catalog: Path | None) -> None:
-    """Translation progress per language: translated, missing, stale."""
+    """Translation progress per language: translated, missing, untranslated, stale, unchanged."""
     from .lint import coverage as run_coverage
 
-    rows = run_coverage(_library(catalog))
+    library = _library(catalog)
+    with _named_from_cwd(library.catalogue.root):
+        rows = run_coverage(library)
     if fmt == "json":
         click.echo(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=2))
         return
-    click.echo(f"{'language':<10}{'translated':>11}{'missing':>9}{'untranslated':>14}{'stale':>7}{'complete':>10}")
+    click.echo(
+        f"{'language':<10}{'translated':>11}{'missing':>9}{'untranslated':>14}{'stale':>7}{'unchanged':>11}"
+        f"{'complete':>10}"
+    )
     for row in rows:
         click.echo(
             f"{row.language:<10}{row.translated:>11}{row.missing:>9}{row.untranslated:>14}{row.stale:>7}"
-            f"{row.percent:>9.1f}%"
+            f"{row.unchanged:>11}{row.percent:>9.1f}%"
         )
 
 
@@ -397,7 +446,9 @@ def export_po_command(language: str, out: Path | None, catalog: Path | None) -> 
     """Export a language as a PO file for translation tools (Poedit, Weblate, ...)."""
     from . import _atomic, po
 
-    data = po.export_po(_library(catalog), language)
+    library = _library(catalog)
+    with _named_from_cwd(library.catalogue.root):
+        data = po.export_po(library, language)
     if out is None:
         click.echo(data, nl=False)
     else:
@@ -412,11 +463,14 @@ def export_po_command(language: str, out: Path | None, catalog: Path | None) -> 
 def import_po_command(po_file: Path, language: str, catalog: Path | None) -> None:
     """Write a translated PO file back into the catalogue's YAML files."""
     from . import po
+    from .lint import shown_path
 
-    report = po.import_po(_library_to_write(catalog), po_file, language)
+    library = _library_to_write(catalog)
+    with _named_from_cwd(library.catalogue.root, keep=str(po_file)) as folder:
+        report = po.import_po(library, po_file, language)
     for file in report.files:
         fields = [f"{key} {name}" for f, key, name in report.fields if f == file]
-        click.echo(f"{file}: {', '.join(fields) or 'source revisions'}")
+        click.echo(f"{shown_path(folder, file)}: {', '.join(fields) or 'source revisions'}")
     click.echo(report.summary())
 
 
@@ -428,7 +482,9 @@ def stamp(language: str, keys: tuple[str, ...], catalog: Path | None) -> None:
     """Record that translations are up to date with their source (all keys, or KEY ...)."""
     from . import po
 
-    stamped = po.stamp(_library_to_write(catalog), language, keys or None)
+    library = _library_to_write(catalog)
+    with _named_from_cwd(library.catalogue.root):
+        stamped = po.stamp(library, language, keys or None)
     for key in stamped:
         click.echo(key)
     click.echo(f"Recorded the source revision of {len(stamped)} key{'' if len(stamped) == 1 else 's'}.")
@@ -441,10 +497,13 @@ def new_language_command(tag: str, catalog: Path | None) -> None:
     """Scaffold templates/TAG/ (English texts marked untranslated) and locales/TAG.yaml."""
     from . import po
     from .library import shipped_catalogue
+    from .lint import shown_path
 
     root = catalog if catalog is not None else shipped_catalogue()
-    for path in po.new_language(root, tag):
-        click.echo(f"created {path}")
+    with _named_from_cwd(root) as folder:
+        created = po.new_language(root, tag)
+    for path in created:
+        click.echo(f"created {shown_path(folder, str(path.relative_to(root)))}")
 
 
 @main.command()

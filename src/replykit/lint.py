@@ -15,7 +15,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from jinja2 import meta
 from .catalog import Template, TextField
 from .errors import CatalogueError, ReplykitError
 from .library import Library
+from .locales import LocaleSettings, parse_tag
 from .render import SANDBOX_POLICY, Reply, code_cache, make_environment
 
 #: Every code and its default severity.
@@ -48,6 +49,8 @@ CODES: dict[str, str] = {
     "near-duplicate": "warning",
     "punctuation": "warning",
     "subject-line-break": "error",
+    "unchanged-translation": "warning",
+    "locale-incomplete": "error",
 }
 
 #: Names every template may use without declaring them.
@@ -69,6 +72,14 @@ class Finding:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def under(self, folder: str) -> Finding:
+        """This finding with its file, and the catalogue files its message names, under ``folder``.
+
+        ``file`` is relative to the catalogue folder, as everywhere in the library; the CLI
+        names files from the current directory (``shown_folder``), where editors and CI look.
+        """
+        return replace(self, file=shown_path(folder, self.file), message=shown_paths(folder, self.message))
+
     def format_text(self) -> str:
         """``file:line: severity code [key locale] message``."""
         where = " ".join(p for p in (self.key, self.locale) if p)
@@ -80,6 +91,28 @@ class Finding:
         message = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         where = " ".join(p for p in (self.key, self.locale) if p)
         return f"::{kind} file={self.file},line={self.line},title={self.code}::[{where}] {message}"
+
+
+def shown_folder(root: str | os.PathLike[str]) -> str:
+    """A catalogue folder as a reader names it: relative to the current directory when it
+    is below it, else absolute."""
+    absolute = os.path.abspath(root)
+    relative = os.path.relpath(absolute)
+    return absolute if relative == os.pardir or relative.startswith(os.pardir + os.sep) else relative
+
+
+def shown_path(folder: str, path: str) -> str:
+    """A catalogue-relative ``path`` under ``folder`` (from :func:`shown_folder`)."""
+    return os.path.normpath(os.path.join(folder, path))
+
+
+#: A catalogue file named in a message: ``templates/es/customs.yaml``, ``locales/es.yaml``, ``replykit.yaml``.
+_CATALOGUE_PATH = re.compile(r"(?<![\w./-])(?:(?:templates|locales)/[\w.@+-]+(?:/[\w.@+-]+)*|replykit\.yaml)")
+
+
+def shown_paths(folder: str, text: str) -> str:
+    """``text`` with every catalogue file it names under ``folder``."""
+    return _CATALOGUE_PATH.sub(lambda match: shown_path(folder, match.group()), text)
 
 
 @dataclass(frozen=True)
@@ -151,6 +184,7 @@ class Context:
         self.source = library.source_language
         self.analyses = analyses or Analyses(make_environment())
         self._replies: dict[tuple[str, str, str], Reply | ReplykitError] = {}
+        self._undeclared: dict[tuple[str, str], dict[tuple[str, str], set[str]]] = {}
 
     def render(self, key: str, locale: str, channel: str) -> Reply:
         """``key`` rendered with its declared examples; kept, as more than one check reads it."""
@@ -186,6 +220,34 @@ class Context:
     def names(self, template: Template) -> dict[tuple[str, str], frozenset[str]]:
         """The variables each text of ``template`` reads (texts that do not parse are skipped)."""
         return {where: a.names for where, a in self.analysed(template).items() if a.error is None}
+
+    def declared(self, template: Template) -> set[str] | None:
+        """The variables ``template`` may use: its key's (the source's) and its own."""
+        try:
+            return set(self.library.variables(template.key)) | set(template.variables)
+        except ReplykitError:
+            return None
+
+    def undeclared(self, template: Template) -> dict[tuple[str, str], set[str]]:
+        """The names each text reads that are neither declared nor provided (texts with none left out)."""
+        found = self._undeclared.get((template.language, template.key))
+        if found is None:
+            declared = self.declared(template)
+            found = {}
+            if declared is not None:
+                known = declared | PROVIDED
+                found = {where: set(names - known) for where, names in self.names(template).items() if names - known}
+            self._undeclared[(template.language, template.key)] = found
+        return found
+
+    @cached_property
+    def undeclared_by_key(self) -> dict[str, set[str]]:
+        """Each key's undeclared names over all its languages: what its other findings stem from."""
+        out: dict[str, set[str]] = {}
+        for template in self.catalogue.iter_templates():
+            for names in self.undeclared(template).values():
+                out.setdefault(template.key, set()).update(names)
+        return out
 
     def line_of(self, template: Template, where: tuple[str, str], needle: str) -> int:
         """The file line of the first line of a text containing ``needle``."""
@@ -229,23 +291,34 @@ def check_template_syntax(ctx: Context) -> Iterator[Finding]:
 
 
 def check_variables(ctx: Context) -> Iterator[Finding]:
-    """undeclared-variable and unused-variable."""
+    """undeclared-variable and unused-variable.
+
+    An undeclared name is the root cause of the render errors and placeholder
+    mismatches it brings; those are left out, so it is reported once, here.
+    """
     for template in ctx.catalogue.iter_templates():
-        try:
-            declared = set(ctx.library.variables(template.key)) | set(template.variables)
-        except ReplykitError:
+        declared = ctx.declared(template)
+        if declared is None:
             continue
-        used: set[str] = set()
-        for where, names in ctx.names(template).items():
-            used |= names
-            for name in sorted(names - declared - PROVIDED):
+        original = ctx.source_templates.get(template.key)
+        is_source = original is None or original is template
+        used: set[str] = set().union(*ctx.names(template).values())
+        for where, names in ctx.undeclared(template).items():
+            for name in sorted(names):
+                if is_source:
+                    close = _closest(name, declared, cutoff=60)
+                    used |= {close} if close else set()
+                    hint = f"; did you mean '{close}'?" if close else ""
+                    advice = (
+                        "which is not declared; declare it under 'variables' (with a type and an example) "
+                        f"or fix the name{hint}"
+                    )
+                else:
+                    advice = f"which the source does not have; {_source_name_advice(ctx, template, where, name)}"
                 yield ctx.finding(
-                    "undeclared-variable",
-                    template,
-                    f"{where[0]} {where[1]} uses '{name}', which is not declared; "
-                    "declare it under 'variables' (with a type and an example) or fix the name",
+                    "undeclared-variable", template, f"{where[0]} {where[1]} uses '{name}', {advice}",
                     ctx.line_of(template, where, name),
-                )
+                )  # fmt: skip
         if template.language == ctx.source:
             doc = ctx.catalogue.files.get(template.file)
             if "greeting" in used:  # the greeting addresses the customer
@@ -255,6 +328,27 @@ def check_variables(ctx: Context) -> Iterator[Finding]:
                 yield ctx.finding(
                     "unused-variable", template, f"variable '{name}' is declared but no text uses it; remove it", line
                 )
+
+
+def _source_name_advice(ctx: Context, template: Template, where: tuple[str, str], name: str) -> str:
+    """Advice for a name a translation uses and the source does not have: the closest of the
+    names the source's text uses and this one lacks, else of those the source declares
+    ("use the source's name: country"). Declaring it in the translation would not help."""
+    original = ctx.source_templates[template.key]
+    lacking = ctx.names(original).get(where, frozenset()) - ctx.names(template).get(where, frozenset())
+    declared = set(original.variables)
+    close = _closest(name, lacking, cutoff=0) if lacking else _closest(name, declared, cutoff=60)
+    if close:
+        return f"use the source's name: {close}"
+    return f"use one of the source's names ({', '.join(sorted(declared))})" if declared else "remove it"
+
+
+def _closest(name: str, candidates: Iterable[str], cutoff: float) -> str | None:
+    """The candidate most like ``name`` (rapidfuzz), when it scores at least ``cutoff``."""
+    from rapidfuzz import fuzz, process
+
+    found = process.extractOne(name, sorted(candidates), scorer=fuzz.ratio, score_cutoff=cutoff)
+    return found[0] if found else None
 
 
 def check_rendering(ctx: Context) -> Iterator[Finding]:
@@ -273,6 +367,9 @@ def check_rendering(ctx: Context) -> Iterator[Finding]:
                 except CatalogueError:
                     continue  # reported by check_loading
                 except ReplykitError as exc:
+                    undefined = _UNDEFINED.match(exc.message)
+                    if undefined and undefined.group(1) in ctx.undeclared_by_key.get(key, ()):
+                        continue  # reported by check_variables
                     file = exc.file or ctx.library.template(key, ctx.source).file
                     finding = Finding(
                         file, exc.line or 1, "render-error", "error", key, exc.locale or locale,
@@ -281,6 +378,10 @@ def check_rendering(ctx: Context) -> Iterator[Finding]:
                     if (finding.file, finding.line, exc.message) not in seen:
                         seen.add((finding.file, finding.line, exc.message))
                         yield finding
+
+
+#: How a render error names a variable that has no value.
+_UNDEFINED = re.compile(r"'([A-Za-z_][A-Za-z0-9_]*)' is undefined")
 
 
 def check_translation_sets(ctx: Context) -> Iterator[Finding]:
@@ -311,7 +412,8 @@ def check_translation_sets(ctx: Context) -> Iterator[Finding]:
                     "orphan-translation", template,
                     f"'{key}' is not in the source language ({ctx.source}); rename it or remove it",
                 )  # fmt: skip
-            elif template.made_from_older(original):
+            elif template.made_from_older(original) and not ctx.undeclared(original):
+                # (a source that reads an undeclared name is judged once that is fixed)
                 yield ctx.finding(
                     "stale-translation", template,
                     f"the {ctx.source} text changed since this translation (source {template.source}, "
@@ -331,9 +433,10 @@ def check_placeholders(ctx: Context) -> Iterator[Finding]:
                 f"channels {', '.join(template.channels)} differ from the source's {', '.join(original.channels)}",
             )  # fmt: skip
         source_names = ctx.names(original)
+        unknown = {*ctx.undeclared(original), *ctx.undeclared(template)}
         for where, names in ctx.names(template).items():
-            if where not in source_names:
-                continue
+            if where not in source_names or where in unknown:
+                continue  # (an undeclared name is reported by check_variables, and explains the difference)
             expected = source_names[where]
             if names != expected:
                 parts = []
@@ -355,6 +458,136 @@ def check_placeholders(ctx: Context) -> Iterator[Finding]:
                     f"variable '{name}' is {variable.type} here but {declared.type} in the source",
                     doc.line(template.key, "variables", name) if doc else None,
                 )  # fmt: skip
+
+
+def check_unchanged(ctx: Context) -> Iterator[Finding]:
+    """unchanged-translation: a translated field still in the source language (Weblate's check of that name)."""
+    for template in ctx.translations:
+        original = ctx.source_templates.get(template.key)
+        if original is None or template.untranslated:
+            continue  # an orphan, or a scaffold (reported as missing-translation)
+        doc = ctx.catalogue.files.get(template.file)
+        for name in template.unchanged(original):
+            yield ctx.finding(
+                "unchanged-translation", template,
+                f"{name} is the same as the {ctx.source} text; translate it, or list it under "
+                f"'same_as_source' if it is the same on purpose",
+                doc.line(template.key, *name.split(".")) if doc else None,
+            )  # fmt: skip
+
+
+@dataclass(frozen=True, order=True)
+class Borrowed:
+    """A locale setting that a template language takes from another language's locale file."""
+
+    language: str
+    locale: str
+    setting: str  # greeting.formal.female, sign_off.formal, units.business_day
+    provider: str  # the other language's locale file
+    home: str  # where to write it: the language's own locale file, else (no such file) a template file
+
+
+def borrowed_words(ctx: Context) -> set[Borrowed]:
+    """The greeting, sign-off and unit phrases each template language takes from another
+    language's locale file: its replies would mix two languages.
+
+    Only what its templates use counts: the greeting and sign-off of the formality of each
+    channel that prints them, and the units of its durations (units no locale file gives
+    come from CLDR, in the right language).
+    """
+    tags = {display: parse_tag(tag) for tag, (display, _) in ctx.catalogue.locale_files.items()}
+    data = dict(ctx.catalogue.locale_files.values())
+    found: set[Borrowed] = set()
+    for language, by_key in ctx.catalogue.templates.items():
+        own = parse_tag(language).language
+        needs = _words_needed(ctx, by_key.values())
+        locales = {language, *(t for t, (d, _) in ctx.catalogue.locale_files.items() if tags[d].language == own)}
+        for locale in locales if needs else ():
+            attempt = ctx.library._plan(locale).attempts[0]
+            if attempt.language != language:
+                continue
+            home = next((d for d in attempt.layers if tags[d].language == own), None)
+            for setting in _words_paths(attempt.settings, needs):
+                provider = next((d for d in attempt.layers if _sets(data[d], setting)), None)
+                if provider is not None and tags[provider].language != own:
+                    file = home or min(t.file for t in by_key.values())
+                    found.add(Borrowed(language, locale, setting, provider, file))
+    return found
+
+
+def locale_incomplete(found: Iterable[Borrowed]) -> Iterator[Finding]:
+    """locale-incomplete: per language and locale, what it takes from other languages' files;
+    a regional locale (fr-CA) only for what its language's own locale (fr) does not take."""
+    from itertools import groupby
+
+    reported: set[tuple[str, str, str]] = set()
+    ordered = sorted(found, key=lambda b: (b.language, b.locale != b.language, b.locale, b.provider, b.setting))
+    for (language, locale), group in groupby(ordered, key=lambda b: (b.language, b.locale)):
+        items, homes = [], set()
+        for item in group:  # (each shard of a lint in processes names a home of its own when there is no file)
+            homes.add(item.home)
+            if (language, item.setting, item.provider) not in reported:
+                reported.add((language, item.setting, item.provider))
+                items.append(item)
+        if not items:
+            continue
+        home = min(homes)
+        taken = "; ".join(
+            f"{', '.join(b.setting for b in settings)} from {provider}"
+            for provider, settings in groupby(items, key=lambda b: b.provider)
+        )
+        target = home if home.startswith("locales/") else f"locales/{language}.yaml"
+        yield Finding(
+            home, 1, "locale-incomplete", CODES["locale-incomplete"], None, locale,
+            f"{locale} replies would take {taken}; write them in {language} in {target} (see the other locale files)",
+        )  # fmt: skip
+
+
+def _words_needed(ctx: Context, templates: Iterable[Template]) -> set[tuple[str, str]]:
+    """("greeting"/"sign_off", channel) for each channel whose texts print them, and ("units", unit)
+    for the units of the duration examples and ``duration("unit")`` filters."""
+    needs: set[tuple[str, str]] = set()
+    for template in templates:
+        for (channel, _), names in ctx.names(template).items():
+            needs |= {(name, channel) for name in ("greeting", "sign_off") if name in names}
+        try:
+            variables = {**ctx.library.variables(template.key), **template.variables}
+        except ReplykitError:
+            variables = dict(template.variables)
+        for variable in variables.values():
+            if variable.type == "duration":
+                example = variable.example
+                needs.add(("units", str(example.get("unit", "day")) if isinstance(example, dict) else "day"))
+        for text in template.texts.values():
+            needs |= {("units", unit) for unit in _DURATION_FILTER.findall(text.text)}
+    return needs
+
+
+_DURATION_FILTER = re.compile(r"\bduration\(\s*[\"']([a-z_]+)[\"']")
+
+
+def _words_paths(settings: LocaleSettings, needs: set[tuple[str, str]]) -> list[str]:
+    """The locale settings (``greeting.formal.female``, ``units.day``) that these needs read."""
+    paths: list[str] = []
+    for what, which in sorted(needs):
+        if what == "units":
+            paths += [f"units.{which}"] if which in settings.units else []
+            continue
+        rules = settings.greeting if what == "greeting" else settings.sign_off
+        formality = settings.formality_for(which)
+        formality = formality if formality in rules else "formal"
+        if what == "greeting":
+            paths += [f"greeting.{formality}.{gender}" for gender in settings.greeting.get(formality, {})]
+        elif formality in rules:
+            paths.append(f"sign_off.{formality}")
+    return sorted(set(paths))
+
+
+def _sets(data: Any, setting: str) -> bool:
+    """Whether a locale file's data sets ``setting`` (``greeting.formal.female``)."""
+    for step in setting.split("."):
+        data = data.get(step) if isinstance(data, dict) else None
+    return data is not None
 
 
 def _prose_lines(template: Template) -> Iterator[tuple[tuple[str, str], Callable[[], int], str]]:
@@ -637,6 +870,7 @@ CHECKS: list[Check] = [
     check_review_policy,
     check_punctuation,
     check_subjects,
+    check_unchanged,
 ]
 
 
@@ -663,11 +897,14 @@ def lint(library: Library, *, select: Sequence[str] = (), ignore: Sequence[str] 
         parts = [_lint_part(Context(library, analyses))]
     findings: set[Finding] = set()
     found: list[Body] = []
-    for part_findings, part_bodies, part_analyses in parts:
+    borrowed: set[Borrowed] = set()
+    for part_findings, part_bodies, part_borrowed, part_analyses in parts:
         findings.update(part_findings)
         found += part_bodies
+        borrowed |= part_borrowed
         analyses.add(part_analyses)
     findings.update(near_duplicates(found))
+    findings.update(locale_incomplete(borrowed))
     analyses.save()
     kept = [f for f in findings if (not select or f.code in select) and f.code not in ignore]
     return sorted(kept)
@@ -693,13 +930,14 @@ def fewer_collections() -> Iterator[None]:
 #: Below this many bytes of templates, starting processes costs more than it saves.
 PARALLEL_BYTES = 512 * 1024
 
-Part = tuple[list[Finding], list[Body], dict[str, Any]]
+Part = tuple[list[Finding], list[Body], set[Borrowed], dict[str, Any]]
 
 
 def _lint_part(ctx: Context) -> Part:
-    """Every check but the near-duplicate comparison, which needs all languages' bodies."""
+    """Every check but those that need every group: near duplicates (all bodies of a language)
+    and locale-incomplete (the words all templates of a language use)."""
     findings = [finding for check in CHECKS for finding in check(ctx)]
-    return findings, bodies(ctx), ctx.analyses.added
+    return findings, bodies(ctx), borrowed_words(ctx), ctx.analyses.added
 
 
 def _shards(library: Library, jobs: int) -> list[list[str]]:
@@ -758,6 +996,8 @@ class Coverage:
     missing: int
     untranslated: int
     stale: int
+    #: Keys with a field still the same as the source's (not marked ``same_as_source``).
+    unchanged: int
 
     @property
     def percent(self) -> float:
@@ -768,7 +1008,8 @@ class Coverage:
 
 
 def coverage(library: Library) -> list[Coverage]:
-    """Per language: source keys translated (and current), missing, scaffolded only, stale."""
+    """Per language: source keys translated (current, every field translated), missing,
+    scaffolded only, stale, and with a field still in the source language (unchanged)."""
     from collections import Counter
 
     from .po import translation_status
@@ -784,6 +1025,7 @@ def coverage(library: Library) -> list[Coverage]:
                 counts["missing"],
                 counts["untranslated"],
                 counts["stale"],
+                counts["unchanged"],
             )
         )
     return rows

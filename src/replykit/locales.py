@@ -159,9 +159,13 @@ def load_locale_file(
         raise CatalogueError("a locale file must be a mapping of settings", file=display, line=1)
     problems: list[CatalogueError] = []
     kept: dict[str, Any] = {}
+    duplicated = doc.duplicated_entries()
     for name, value in data.items():
         problem: Found
         check = _CHECKS.get(str(name))
+        if str(name) in duplicated:
+            problems.append(duplicated[str(name)].error(display, "the setting is ignored", locale=str(tag)))
+            continue
         if check is None:
             close = [n for n in _CHECKS if _similar(str(name), n)]
             hint = f"did you mean {close[0]!r}? " if close else ""

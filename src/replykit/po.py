@@ -36,21 +36,15 @@ from ._atomic import AtomicWriter, replace_all
 from ._lock import catalogue_lock
 from ._yaml import parse_yaml
 from ._yamledit import Change, Flow, Value, apply_changes, read_text
-from .catalog import Template, _read_templates, _template_files, load_catalogue
+from .catalog import TEXT_FIELDS, Template, _read_templates, _template_files, load_catalogue
 from .errors import CatalogueError, LocaleError, UnknownKeyError
 from .library import Library
 from .locales import parse_tag
 
-Status = Literal["translated", "missing", "stale", "untranslated"]
+Status = Literal["translated", "missing", "stale", "untranslated", "unchanged"]
 
 #: Text fields by their PO name; the PO name is also the YAML path ("email.body" -> email/body).
-_TEXTS = {
-    "email.subject": ("email", "subject"),
-    "email.body": ("email", "body"),
-    "email.html": ("email", "html"),
-    "chat": ("chat", "body"),
-    "sms": ("sms", "body"),
-}
+_TEXTS = TEXT_FIELDS
 #: The order of fields in an entry, for fields that have to be added.
 _ENTRY_ORDER = (
     "title",
@@ -63,6 +57,7 @@ _ENTRY_ORDER = (
     "chat",
     "sms",
     "notes",
+    "same_as_source",
     "source",
 )
 
@@ -100,7 +95,8 @@ def translation_status(library: Library, language: str) -> dict[str, Status]:
 
     ``missing``: no entry (or one that does not load); ``untranslated``: a
     scaffolded placeholder; ``stale``: made from an older English text (its
-    ``source`` differs from the source's revision); else ``translated``.
+    ``source`` differs from the source's revision); ``unchanged``: a field is
+    still the English text (and not marked ``same_as_source``); else ``translated``.
     """
     lang = str(parse_tag(language))
     translations = library.catalogue.templates.get(lang, {})
@@ -113,6 +109,8 @@ def translation_status(library: Library, language: str) -> dict[str, Status]:
             status[key] = "untranslated"
         elif found.made_from_older(source):
             status[key] = "stale"
+        elif found is not source and found.unchanged(source):
+            status[key] = "unchanged"
         else:
             status[key] = "translated"
     return status

@@ -14,7 +14,7 @@ import os
 from collections.abc import Sequence
 
 from .library import load
-from .lint import Finding, lint
+from .lint import Finding, lint, shown_folder
 
 __all__ = ["CatalogueNotOk", "assert_catalog_ok"]
 
@@ -22,9 +22,10 @@ __all__ = ["CatalogueNotOk", "assert_catalog_ok"]
 class CatalogueNotOk(AssertionError):
     """The catalogue has lint errors; ``findings`` holds them."""
 
-    def __init__(self, findings: Sequence[Finding]) -> None:
+    def __init__(self, findings: Sequence[Finding], folder: str = ".") -> None:
         self.findings = list(findings)
-        lines = "\n".join(f"  {f.format_text()}" for f in self.findings)
+        # the message names files from the current directory (``folder`` is the catalogue's)
+        lines = "\n".join(f"  {f.under(folder).format_text()}" for f in self.findings)
         super().__init__(f"{len(self.findings)} catalogue problem(s):\n{lines}")
 
 
@@ -38,8 +39,9 @@ def assert_catalog_ok(
 
     Returns the findings that did not fail the check (warnings, by default).
     """
-    findings = lint(load(path), ignore=ignore)
+    library = load(path)
+    findings = lint(library, ignore=ignore)
     failing = [f for f in findings if warnings or f.severity == "error"]
     if failing:
-        raise CatalogueNotOk(failing)
+        raise CatalogueNotOk(failing, shown_folder(library.catalogue.root))
     return findings

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._sandbox import Limits
-from .catalog import Template, Variable
+from .catalog import Channel, Template, Variable
 from .errors import (
     CatalogueError,
     DetectionError,
@@ -28,7 +28,7 @@ from .errors import (
     UnknownVariableError,
 )
 from .library import Library, load
-from .render import Channel, Reply
+from .render import Reply
 
 if TYPE_CHECKING:
     from .batch import BatchResult

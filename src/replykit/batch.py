@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from .catalog import Channel
 from .errors import CatalogueError, RenderError, ReplykitError
-from .render import Channel, Reply
+from .render import Reply
 
 if TYPE_CHECKING:
     from .library import Library

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ._yaml import Position, YamlFile, read_yaml
 from .errors import CatalogueError, LocaleError, log_warning
@@ -24,7 +24,9 @@ from .locales import DURATION_UNITS, is_currency_code, load_locale_file, parse_t
 from .values import TYPES
 
 GROUPS = ("pre_sale", "mid_sale", "after_sale", "customs", "out_of_stock", "review_request")
-CHANNELS = ("email", "chat", "sms")
+#: The channels a template may have.
+Channel = Literal["email", "chat", "sms"]
+CHANNELS: tuple[Channel, ...] = ("email", "chat", "sms")
 _TAGS = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 _LETTER = re.compile(r"[^\W\d_]")
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
@@ -120,7 +122,7 @@ class Template:
         return self.doc.line(self.key) or 1
 
     @property
-    def channels(self) -> tuple[str, ...]:
+    def channels(self) -> tuple[Channel, ...]:
         return tuple(c for c in CHANNELS if (c, "body") in self.texts)
 
     def revision(self) -> str:

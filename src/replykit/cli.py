@@ -20,6 +20,7 @@ from typing import Any, TypeVar, cast
 
 import click
 
+from .catalog import Channel
 from .errors import (
     CatalogueError,
     DetectionError,
@@ -32,7 +33,6 @@ from .errors import (
     UnknownVariableError,
 )
 from .library import ENV_VAR, Library, load
-from .render import Channel
 
 F = TypeVar("F", bound=Callable[..., Any])
 

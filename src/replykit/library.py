@@ -24,7 +24,7 @@ from markupsafe import Markup
 from . import _chinese
 from ._sandbox import Limits
 from ._yaml import Position, YamlFile
-from .catalog import Catalogue, Template, TextField, Variable, load_catalogue
+from .catalog import Catalogue, Channel, Template, TextField, Variable, load_catalogue
 from .errors import (
     CatalogueError,
     InvalidValueError,
@@ -48,7 +48,7 @@ from .locales import (
     merge_settings,
     parse_tag,
 )
-from .render import FORMATTER, Channel, CompiledText, Reply, Where, code_cache, make_environment
+from .render import FORMATTER, CompiledText, Reply, Where, code_cache, make_environment
 from .values import BLANK, Customer, Formatter, coerce, to_plain
 
 if TYPE_CHECKING:

@@ -23,7 +23,7 @@ from typing import Any
 import jinja2
 from jinja2 import meta
 
-from .catalog import Template, TextField
+from .catalog import Channel, Template, TextField
 from .errors import CatalogueError, ReplykitError
 from .library import Library
 from .locales import LocaleSettings, parse_tag
@@ -186,13 +186,13 @@ class Context:
         self._replies: dict[tuple[str, str, str], Reply | ReplykitError] = {}
         self._undeclared: dict[tuple[str, str], dict[tuple[str, str], set[str]]] = {}
 
-    def render(self, key: str, locale: str, channel: str) -> Reply:
+    def render(self, key: str, locale: str, channel: Channel) -> Reply:
         """``key`` rendered with its declared examples; kept, as more than one check reads it."""
         found = self._replies.get((key, locale, channel))
         if found is None:
             try:
                 examples = self.library.examples(key, locale)
-                found = self.library.render(key, locale=locale, channel=channel, strict=True, **examples)
+                found = self.library.render(key, locale=locale, channel=channel, strict=True, values=examples)
             except ReplykitError as exc:
                 found = exc
             self._replies[(key, locale, channel)] = found

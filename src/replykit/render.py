@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from types import CodeType, TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from jinja2 import pass_context
@@ -29,14 +29,12 @@ from jinja2.runtime import Context
 
 from ._sandbox import CatalogueSandbox, Limits, TemplateSecurityError, make_sandbox
 from ._yaml import Position
+from .catalog import Channel
 from .errors import InvalidValueError, ReplykitError, SecurityError, TemplateError, log_warning, shown
 from .values import Customer, Duration, Formatter, Money, coerce
 
 if TYPE_CHECKING:
     from .detect import Detection
-
-#: The channels a template may have.
-Channel = Literal["email", "chat", "sms"]
 
 #: The context entry that carries the reply's formatter. It is not a valid
 #: template name, so a template cannot print or reach it.

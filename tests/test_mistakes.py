@@ -388,3 +388,34 @@ def test_dir_shows_the_public_api_and_batch_results_are_importable() -> None:
     assert replykit.BatchResult.__name__ == "BatchResult" and "BatchResult" in replykit.__all__
     reply = replykit.load().render("pre_sale.welcome", **replykit.load().examples("pre_sale.welcome"))
     assert {"fell_back", "html", "example_values"} <= set(dir(reply)) and reply.to_dict()["fell_back"] is False
+
+
+@pytest.mark.parametrize(
+    ("name", "text"), [("d.yaml", "country: MX\ncountry: ES\n"), ("d.json", '{"country": "MX", "country": "ES"}')]
+)
+def test_a_value_given_twice_in_a_data_file_is_refused(tmp_path: Path, name: str, text: str) -> None:
+    data = tmp_path / name
+    data.write_text(text)
+    code, stdout, stderr = run("render", "customs.import_tax", "--data", str(data), "--example")
+    assert code == 2 and "'country'" in stderr and "twice" in stderr and stdout == ""
+
+
+def test_every_command_names_catalogue_files_from_the_working_folder(
+    make_catalog: MakeCatalog, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    broken = {"customs.fee": {"title": "Tasa", "chat": "{{ nope }}"}}
+    en = {"customs.fee": {"title": "Fee", "chat": "Hello {{ shop }}"}}
+    root = make_catalog(
+        {"templates/en/customs.yaml": yaml.safe_dump(en), "templates/es/customs.yaml": yaml.safe_dump(broken)}
+    )
+    monkeypatch.chdir(root.parent)
+    shown = f"{root.name}/templates/es/customs.yaml"
+    code, _, stderr = run("render", "customs.fee", "--catalog", root.name, "--locale", "es", "--channel", "chat")
+    assert code == 0 and f"warning: fell back to en-US: {shown}:2:" in stderr
+    _, stdout, _ = run("show", "customs.fee", "--catalog", root.name)
+    assert f"file: {root.name}/templates/en/customs.yaml:1" in stdout
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"locale": "es"}\n')
+    code, _, stderr = run("batch", str(rows), "--catalog", root.name, "--key", "customs.fee", "--channel", "chat",
+                          "--locale-field", "locale", "--strict")  # fmt: skip
+    assert code == 1 and f"{shown}:2:" in stderr

@@ -17,10 +17,11 @@ import multiprocessing
 import pickle
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from ._paths import from_cwd
 from .catalog import Channel
 from .errors import CatalogueError, RenderError, ReplykitError
 from .render import Reply
@@ -85,6 +86,8 @@ class BatchSpec:
     strict: bool = False
     #: Input fields copied into every output line (``input``), e.g. ``("id", "email")``.
     keep: tuple[str, ...] = ()
+    #: The catalogue folder as the output's reader names it: files in errors are named under it.
+    folder: str | None = None
 
     def __post_init__(self) -> None:
         if (self.key is None) == (self.key_field is None):
@@ -326,9 +329,11 @@ def render_row(library: Library, number: int, row: Mapping[str, Any] | BaseExcep
             reply = _with_detection(reply, detection)
         else:
             reply = library.render_values(key, values, locale=locale, **options)
+        if reply.defects and spec.folder:
+            reply = replace(reply, defects=tuple(from_cwd(d, spec.folder) for d in reply.defects))
         return BatchResult(number, reply=reply, kept=kept)
     except ReplykitError as exc:
-        error = str(exc)
+        error = str(from_cwd(exc, spec.folder))
     except (ValueError, TypeError, KeyError) as exc:
         error = f"bad row: {exc}"
     except Exception as exc:  # a bug must not cost the other rows; report it on this one
@@ -343,8 +348,6 @@ def render_row(library: Library, number: int, row: Mapping[str, Any] | BaseExcep
 
 
 def _with_detection(reply: Reply, detection: Any) -> Reply:
-    from dataclasses import replace
-
     return replace(reply, detection=detection)
 
 

@@ -8,7 +8,6 @@ stderr; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import contextlib
-import copy
 import json
 import os
 import sys
@@ -20,6 +19,8 @@ from typing import Any, TypeVar, cast
 
 import click
 
+from . import errors
+from ._paths import from_cwd
 from .catalog import Channel
 from .errors import (
     CatalogueError,
@@ -50,8 +51,13 @@ def exit_code(error: ReplykitError) -> int:
 
 class _Group(click.Group):
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        """Usage mistakes are one ``Error:`` line and exit 2; a closed pipe (``| head``) ends quietly."""
+        """Usage mistakes are one ``Error:`` line and exit 2; a closed pipe (``| head``) ends quietly.
+
+        While a command runs, the library's warnings are printed here (naming files
+        from the current directory) rather than sent to ``logging``.
+        """
         kwargs["standalone_mode"] = False
+        errors.warning_sink = _print_warning
         try:
             code = super().main(*args, **kwargs)
         except click.UsageError as exc:
@@ -67,13 +73,15 @@ class _Group(click.Group):
         except BrokenPipeError:
             _quiet_broken_pipe()
             sys.exit(EXIT_FAILURE)
+        finally:
+            errors.warning_sink = None
         sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ReplykitError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {from_cwd(exc, ctx.meta.get(_FOLDER))}", err=True)
             ctx.exit(exit_code(exc))
         except BrokenPipeError:
             raise
@@ -122,8 +130,37 @@ def format_option(*choices: str) -> Callable[[F], F]:
     )
 
 
+#: Where the command's catalogue folder is, as named from the current directory (``Context.meta``).
+_FOLDER = "replykit.folder"
+
+
 def _library(catalog: Path | None) -> Library:
-    return load(catalog)
+    """The command's library; the files it names in messages are named from the current directory."""
+    from ._paths import shown_folder
+
+    library = load(catalog)
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta[_FOLDER] = shown_folder(library.catalogue.root)
+    return library
+
+
+_QUIET, _KEEP = "replykit.quiet", "replykit.keep"
+
+
+def _print_warning(message: str, args: tuple[object, ...]) -> None:
+    """The library's warnings on stderr, naming files from the current directory.
+
+    A fall-back is left out: ``render`` says which locale answered and why itself.
+    """
+    if message.startswith("falling back"):
+        return
+    ctx = click.get_current_context(silent=True)
+    meta = ctx.meta if ctx is not None else {}
+    if meta.get(_QUIET) and any(isinstance(a, CatalogueError) for a in args):
+        return  # lint reports it as a finding
+    shown = tuple(from_cwd(a, meta.get(_FOLDER), meta.get(_KEEP)) if isinstance(a, ReplykitError) else a for a in args)
+    click.echo(f"warning: {message % shown if shown else message}", err=True)
 
 
 def _library_to_write(catalog: Path | None) -> Library:
@@ -136,44 +173,24 @@ def _library_to_write(catalog: Path | None) -> Library:
 
 
 @contextlib.contextmanager
-def _named_from_cwd(root: Path, *, logged: bool = True, keep: str | None = None) -> Iterator[str]:
+def _namedfrom_cwd(root: Path, *, logged: bool = True, keep: str | None = None) -> Iterator[str]:
     """Name the catalogue's files from the current directory in what the command prints.
 
     Yields the catalogue folder so named (``lint.shown_folder``). A catalogue problem
-    logged while reading files is printed with that path, or not at all (``logged=False``,
-    for lint, which reports each as a finding); a ``CatalogueError`` raised about a
-    catalogue file gets that path too (``keep`` names a file of the user's, left as given).
+    found while reading files is printed as a warning with that path, or not at all
+    (``logged=False``, for lint, which reports each as a finding); a ``CatalogueError``
+    raised about a catalogue file gets that path too (``keep`` names a file of the
+    user's, left as given).
     """
-    import logging
-
-    from .lint import shown_folder, shown_path, shown_paths
+    from ._paths import shown_folder
 
     folder = shown_folder(root)
-
-    def moved(error: CatalogueError) -> CatalogueError:
-        file = error.file
-        if file is None or file == keep or os.path.isabs(file):
-            return error
-        error = copy.copy(error)
-        error.file, error.message = shown_path(folder, file), shown_paths(folder, error.message)
-        error.args = (error._format(),)
-        return error
-
-    def log_filter(record: logging.LogRecord) -> bool:
-        if record.args and isinstance(record.args, tuple) and isinstance(record.args[0], CatalogueError):
-            if not logged:
-                return False
-            record.args = (moved(record.args[0]), *record.args[1:])
-        return True
-
-    logger = logging.getLogger("replykit")
-    logger.addFilter(log_filter)
+    meta = click.get_current_context().meta
+    meta.update({_FOLDER: folder, _QUIET: not logged, _KEEP: keep})
     try:
         yield folder
     except CatalogueError as exc:
-        raise moved(exc) from None
-    finally:
-        logger.removeFilter(log_filter)
+        raise from_cwd(exc, folder, keep) from None
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -223,7 +240,9 @@ def show(key: str, language: str | None, catalog: Path | None) -> None:
     lib = _library(catalog)
     template = lib.template(key, language)
     click.echo(f"{template.key} [{template.language}] {template.title}")
-    click.echo(f"file: {template.file}:{template.line}")
+    from ._paths import shown_path
+
+    click.echo(f"file: {shown_path(click.get_current_context().meta[_FOLDER], template.file)}:{template.line}")
     if template.description:
         click.echo(f"about: {template.description}")
     click.echo(f"channels: {', '.join(template.channels)}")
@@ -312,7 +331,10 @@ def render(
     if detect_from is not None:
         reply = replace(reply, detection=detection)
     for defect in reply.defects:
-        click.echo(f"warning: fell back to {reply.locale}: {defect}", err=True)
+        click.echo(
+            f"warning: fell back to {reply.locale}: {from_cwd(defect, click.get_current_context().meta.get(_FOLDER))}",
+            err=True,
+        )
     if reply.requested_locale != reply.locale and not reply.defects:
         click.echo(
             f"note: no replies for {reply.requested_locale} in the catalogue; replied in {reply.locale}", err=True
@@ -390,7 +412,7 @@ def lint(
         jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     library = _library(catalog)
     try:
-        with fewer_collections(), _named_from_cwd(library.catalogue.root, logged=False) as folder:
+        with fewer_collections(), _namedfrom_cwd(library.catalogue.root, logged=False) as folder:
             findings = run_lint(library, select=_codes(select), ignore=_codes(ignore), jobs=jobs)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--select/--ignore") from None
@@ -419,7 +441,7 @@ def coverage(fmt: str, catalog: Path | None) -> None:
     from .lint import coverage as run_coverage
 
     library = _library(catalog)
-    with _named_from_cwd(library.catalogue.root):
+    with _namedfrom_cwd(library.catalogue.root):
         rows = run_coverage(library)
     if fmt == "json":
         click.echo(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=2))
@@ -447,7 +469,7 @@ def export_po_command(language: str, out: Path | None, catalog: Path | None) -> 
     from . import _atomic, po
 
     library = _library(catalog)
-    with _named_from_cwd(library.catalogue.root):
+    with _namedfrom_cwd(library.catalogue.root):
         data = po.export_po(library, language)
     if out is None:
         click.echo(data, nl=False)
@@ -463,10 +485,10 @@ def export_po_command(language: str, out: Path | None, catalog: Path | None) -> 
 def import_po_command(po_file: Path, language: str, catalog: Path | None) -> None:
     """Write a translated PO file back into the catalogue's YAML files."""
     from . import po
-    from .lint import shown_path
+    from ._paths import shown_path
 
     library = _library_to_write(catalog)
-    with _named_from_cwd(library.catalogue.root, keep=str(po_file)) as folder:
+    with _namedfrom_cwd(library.catalogue.root, keep=str(po_file)) as folder:
         report = po.import_po(library, po_file, language)
     for file in report.files:
         fields = [f"{key} {name}" for f, key, name in report.fields if f == file]
@@ -483,7 +505,7 @@ def stamp(language: str, keys: tuple[str, ...], catalog: Path | None) -> None:
     from . import po
 
     library = _library_to_write(catalog)
-    with _named_from_cwd(library.catalogue.root):
+    with _namedfrom_cwd(library.catalogue.root):
         stamped = po.stamp(library, language, keys or None)
     for key in stamped:
         click.echo(key)
@@ -496,11 +518,11 @@ def stamp(language: str, keys: tuple[str, ...], catalog: Path | None) -> None:
 def new_language_command(tag: str, catalog: Path | None) -> None:
     """Scaffold templates/TAG/ (English texts marked untranslated) and locales/TAG.yaml."""
     from . import po
+    from ._paths import shown_path
     from .library import shipped_catalogue
-    from .lint import shown_path
 
     root = catalog if catalog is not None else shipped_catalogue()
-    with _named_from_cwd(root) as folder:
+    with _namedfrom_cwd(root) as folder:
         created = po.new_language(root, tag)
     for path in created:
         click.echo(f"created {shown_path(folder, str(path.relative_to(root)))}")
@@ -600,7 +622,8 @@ def batch(
     if key is not None:
         lib.template(key)  # an unknown key is a usage error before any row is read
     kept = tuple(f.strip() for f in (keep or "").split(",") if f.strip())
-    spec = BatchSpec(key, key_field, locale_field, detect_field, cast(Channel, channel), strict, kept)
+    folder = click.get_current_context().meta.get(_FOLDER)
+    spec = BatchSpec(key, key_field, locale_field, detect_field, cast(Channel, channel), strict, kept, folder)
     source = sys.stdin.buffer if stdin else input_path
     rows: Any = CsvRows(source, delimiter) if fmt == "csv" else JsonlRows(source)
     with rows:
@@ -714,16 +737,31 @@ def read_data_file(path: Path) -> dict[str, Any]:
         raise click.BadParameter(f"cannot read {path}: {exc}", param_hint="--data") from None
     try:
         if kind == "YAML":
-            import yaml
+            from ._yaml import parse_yaml
 
-            data = yaml.safe_load(text)
+            parsed = parse_yaml(text, str(path))
+            if parsed.duplicates:  # a key given twice is an error, not the last one winning
+                raise parsed.duplicates[0].error(str(path), "nothing was rendered")
+            data = parsed.data
         else:
-            data = json.loads(text)
-    except (ValueError, Exception) as exc:  # json.JSONDecodeError, yaml.YAMLError
+            data = json.loads(text, object_pairs_hook=_no_duplicates)
+    except ReplykitError as exc:
+        raise click.BadParameter(
+            exc.message.replace("YAML syntax error", "not valid YAML"), param_hint="--data"
+        ) from None
+    except ValueError as exc:
         raise click.BadParameter(f"{path} is not valid {kind}: {exc}", param_hint="--data") from None
     if not isinstance(data, dict):
         raise click.BadParameter(f"{path} must hold an object of variable values", param_hint="--data")
     return data
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    names = [name for name, _ in pairs]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"{', '.join(map(repr, twice))} given twice in one object")
+    return dict(pairs)
 
 
 def parse_var(item: str) -> tuple[str, Any]:

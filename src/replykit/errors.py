@@ -23,7 +23,7 @@ Every error keeps what it is about as attributes (``key``, ``locale``,
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -201,12 +201,20 @@ def shown(value: Any, limit: int = 40) -> str:
     return "a list" if isinstance(value, (list, tuple)) else "a value of another kind"
 
 
+#: Where warnings go instead of the ``replykit`` logger, when set: a command-line
+#: program prints them itself.
+warning_sink: Callable[[str, tuple[object, ...]], None] | None = None
+
+
 def log_warning(message: str, *args: object) -> None:
-    """Warn on the ``replykit`` logger.
+    """Warn on the ``replykit`` logger (or the :data:`warning_sink`).
 
     ``logging`` is imported here, on first use: it is a tenth of the CLI's
     start-up, and most runs never warn.
     """
+    if warning_sink is not None:
+        warning_sink(message, args)
+        return
     import logging
 
     logging.getLogger("replykit").warning(message, *args)

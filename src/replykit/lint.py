@@ -23,6 +23,7 @@ from typing import Any
 import jinja2
 from jinja2 import meta
 
+from ._paths import shown_path, shown_paths
 from .catalog import Channel, Template, TextField
 from .errors import CatalogueError, ReplykitError
 from .library import Library
@@ -91,28 +92,6 @@ class Finding:
         message = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         where = " ".join(p for p in (self.key, self.locale) if p)
         return f"::{kind} file={self.file},line={self.line},title={self.code}::[{where}] {message}"
-
-
-def shown_folder(root: str | os.PathLike[str]) -> str:
-    """A catalogue folder as a reader names it: relative to the current directory when it
-    is below it, else absolute."""
-    absolute = os.path.abspath(root)
-    relative = os.path.relpath(absolute)
-    return absolute if relative == os.pardir or relative.startswith(os.pardir + os.sep) else relative
-
-
-def shown_path(folder: str, path: str) -> str:
-    """A catalogue-relative ``path`` under ``folder`` (from :func:`shown_folder`)."""
-    return os.path.normpath(os.path.join(folder, path))
-
-
-#: A catalogue file named in a message: ``templates/es/customs.yaml``, ``locales/es.yaml``, ``replykit.yaml``.
-_CATALOGUE_PATH = re.compile(r"(?<![\w./-])(?:(?:templates|locales)/[\w.@+-]+(?:/[\w.@+-]+)*|replykit\.yaml)")
-
-
-def shown_paths(folder: str, text: str) -> str:
-    """``text`` with every catalogue file it names under ``folder``."""
-    return _CATALOGUE_PATH.sub(lambda match: shown_path(folder, match.group()), text)
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+from ._paths import shown_folder
 from .library import load
-from .lint import Finding, lint, shown_folder
+from .lint import Finding, lint
 
 __all__ = ["CatalogueNotOk", "assert_catalog_ok"]
 

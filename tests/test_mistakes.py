@@ -419,3 +419,33 @@ def test_every_command_names_catalogue_files_from_the_working_folder(
     code, _, stderr = run("batch", str(rows), "--catalog", root.name, "--key", "customs.fee", "--channel", "chat",
                           "--locale-field", "locale", "--strict")  # fmt: skip
     assert code == 1 and f"{shown}:2:" in stderr
+
+
+def test_a_new_language_gets_what_cldr_knows_and_the_rest_is_marked(make_catalog: MakeCatalog) -> None:
+    from replykit import po
+    from replykit.lint import lint
+
+    root = make_catalog({"templates/en/customs.yaml": SIMPLE_EN_DAYS})
+    po.new_language(root, "fr")
+    text = (root / "locales" / "fr.yaml").read_text(encoding="utf-8")
+    assert 'day: {other: "{0}\u00a0jours", one: "{0}\u00a0jour"}' in text and "TRANSLATE" in text
+    lib = replykit.load(root)
+    assert not lib.problems  # the scaffold is a valid locale file
+    # Translate the entry: its duration now reads in French, and lint still asks for the greeting.
+    fr = (root / "templates" / "fr" / "customs.yaml").read_text(encoding="utf-8")
+    fr = fr.replace("  untranslated: true\n", "").replace("Arrives in", "Arrive dans")
+    (root / "templates" / "fr" / "customs.yaml").write_text(fr, encoding="utf-8")
+    lib = replykit.load(root)
+    reply = lib.render("customs.eta", locale="fr", channel="chat", customer={"name": "Ana"}, days=3)
+    assert "3\u00a0jours" in reply.body
+    assert any(f.code == "locale-incomplete" and f.locale == "fr" for f in lint(lib))
+
+
+SIMPLE_EN_DAYS = """
+customs.eta:
+  title: ETA
+  variables:
+    customer: {type: customer, example: {name: Ana}}
+    days: {type: duration, example: 3}
+  chat: "{{ greeting }} Arrives in {{ days }}."
+"""

@@ -264,8 +264,10 @@ def _unit_phrases(name: str, value: Any) -> str | None:
     for category, phrase in value.items():
         if category not in PLURAL_CATEGORIES:
             return f"{name}: {category!r} is not a plural category; use {', '.join(PLURAL_CATEGORIES)}"
-        if not isinstance(phrase, str) or "{0}" not in phrase:
-            return f"{name}.{category} must be a phrase with {{0}} where the number goes, got {phrase!r}"
+        if not isinstance(phrase, str) or not phrase.strip():
+            return f"{name}.{category} must be a phrase, got {phrase!r}"
+        if category == "other" and "{0}" not in phrase:  # other forms may spell the number out (Arabic "يومان")
+            return f"{name}.other must be a phrase with {{0}} where the number goes, got {phrase!r}"
     return None
 
 
@@ -359,3 +361,67 @@ def _merge_dicts(high: Mapping[str, Any], low: Mapping[str, Any]) -> dict[str, A
     for k, v in high.items():
         out[k] = _merge_dicts(v, out[k]) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
     return out
+
+
+#: The duration units CLDR names (``business_day`` is not among them).
+_CLDR_UNITS = {
+    "minute": "duration-minute",
+    "hour": "duration-hour",
+    "day": "duration-day",
+    "week": "duration-week",
+    "month": "duration-month",
+}
+
+
+def scaffold(tag: Tag, source: str) -> str:
+    """A new locale file for ``tag``: what CLDR knows filled in, the rest marked TRANSLATE.
+
+    CLDR gives the unit phrases (``{0} jours``) and the region's currency; the
+    greeting, the sign-off and business days are a shop's own words, so they are
+    left for a translator (lint reports them as ``locale-incomplete`` until then).
+    """
+    import json
+
+    from babel.numbers import get_territory_currencies
+
+    locale = babel_locale(tag)
+    lines = [
+        f"# Locale settings for {tag}. Unit phrases come from CLDR (check them); translate what is",
+        "# marked TRANSLATE, then uncomment it. What is not set here comes from the fallback locales.",
+        f"fallback: [{source}]",
+    ]
+    currencies = get_territory_currencies(tag.region) if tag.region else []
+    if currencies:
+        lines.append(f"currency: {currencies[0]}")
+    lines.append("formality: {email: formal, chat: informal, sms: informal}")
+    units = []
+    patterns = locale._data["unit_patterns"] if locale is not None else {}
+    for unit, cldr in _CLDR_UNITS.items():
+        forms = {k: v for k, v in dict(patterns.get(cldr, {}).get("long", {})).items() if k in PLURAL_CATEGORIES}
+        if forms:
+            units.append(
+                f"  {unit}: {{{', '.join(f'{k}: {json.dumps(v, ensure_ascii=False)}' for k, v in forms.items())}}}"
+            )
+    if units:
+        lines += ["units:", *units]
+    lines += [
+        '#  business_day: {one: "{0} TRANSLATE", other: "{0} TRANSLATE"}   # CLDR has no business days',
+        "# greeting:   # TRANSLATE",
+        "#   formal:",
+        '#     female: "TRANSLATE {{ customer.last_name }},"',
+        '#     male: "TRANSLATE {{ customer.last_name }},"',
+        '#     neutral: "TRANSLATE {{ customer.full_name }},"',
+        '#     anonymous: "TRANSLATE,"',
+        "#   informal:",
+        '#     neutral: "TRANSLATE {{ customer.name }},"',
+        '#     anonymous: "TRANSLATE,"',
+        "# sign_off:   # TRANSLATE",
+        "#   formal: |",
+        "#     TRANSLATE",
+        "#     {{ agent or shop }}",
+        "#   informal: |",
+        "#     TRANSLATE",
+        "#     {{ agent or shop }}",
+        "# forbidden: []   # phrases a reply must never contain",
+    ]
+    return "\n".join(lines) + "\n"

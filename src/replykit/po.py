@@ -39,7 +39,7 @@ from ._yamledit import Change, Flow, Value, apply_changes, read_text
 from .catalog import TEXT_FIELDS, Template, _read_templates, _template_files, load_catalogue
 from .errors import CatalogueError, LocaleError, UnknownKeyError
 from .library import Library
-from .locales import parse_tag
+from .locales import parse_tag, scaffold
 
 Status = Literal["translated", "missing", "stale", "untranslated", "unchanged"]
 
@@ -547,32 +547,9 @@ def new_language(root: str | Path, tag: str) -> list[Path]:
         if existing or (folder.exists() and not folder.is_dir()):  # an empty folder is left by a stopped run
             raise CatalogueError(f"{folder} already exists; edit it, or remove it to start over")
         if not os.path.lexists(root / "locales" / f"{name}.yaml"):
-            outputs[f"locales/{name}.yaml"] = _LOCALE_TEMPLATE.format(name=name, source=source_language)
+            outputs[f"locales/{name}.yaml"] = scaffold(parse_tag(name), source_language)
         _replace(root, outputs)
     return [root / display for display in outputs]
-
-
-_LOCALE_TEMPLATE = """\
-# Locale settings for {name}. What is not set here comes from the fallback
-# locales; uncomment and adapt what {name} needs (see the other files in
-# locales/ for every setting).
-fallback: [{source}]
-# currency: EUR
-# formality: {{email: formal, chat: informal, sms: informal}}
-# greeting:
-#   formal:
-#     female: "... {{{{ customer.last_name }}}},"
-#     male: "... {{{{ customer.last_name }}}},"
-#     neutral: "... {{{{ customer.full_name }}}},"
-#     anonymous: "...,"
-#   informal:
-#     neutral: "... {{{{ customer.name }}}},"
-# sign_off:
-#   formal: |
-#     ...
-#     {{{{ agent or shop }}}}
-# forbidden: []   # phrases a reply must never contain
-"""
 
 
 # -- helpers ----------------------------------------------------------------------------

@@ -409,7 +409,10 @@ def test_new_language_scaffold(shipped_copy: Path) -> None:
     assert shipped_copy / "locales/fr.yaml" in created
     assert shipped_copy / "templates/fr/customs.yaml" in created
     locale = yaml.safe_load((shipped_copy / "locales/fr.yaml").read_text(encoding="utf-8"))
-    assert locale == {"fallback": ["en"]}
+    assert locale["fallback"] == ["en"] and locale["units"]["day"] == {
+        "one": "{0}\u00a0jour",
+        "other": "{0}\u00a0jours",
+    }
     lib = replykit.load(shipped_copy)
     assert lib.problems == []
     assert set(lib.keys(language="fr")) == set(lib.keys(language="en"))

@@ -633,6 +633,7 @@ def batch(
             raise click.UsageError("; ".join(problems))
         show = not quiet and sys.stderr.isatty()
         total = count_rows(input_path, fmt, delimiter) if show and not stdin else None
+        show = show and total is not None  # a bar needs its total: none for a pipe
         blocks = (
             render_blocks(lib, rows, spec, jobs=jobs, start_method="fork")
             if fmt == "csv"

@@ -119,7 +119,8 @@ class LocaleSettings:
     greeting: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     sign_off: Mapping[str, str] = field(default_factory=dict)
     units: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    minimum_grouping_digits: int = 1
+    #: An override of CLDR's minimumGroupingDigits (None: CLDR's, from :mod:`replykit._cldr`).
+    minimum_grouping_digits: int | None = None
     convert: str | None = None
     forbidden: tuple[str, ...] = ()
     limits: Mapping[str, int] = field(default_factory=dict)
@@ -348,7 +349,7 @@ def merge_settings(tag: Tag, layers: Iterable[tuple[str, Mapping[str, Any]]]) ->
         greeting={k: dict(v) for k, v in merged.get("greeting", {}).items() if isinstance(v, dict)},
         sign_off={k: str(v) for k, v in merged.get("sign_off", {}).items()},
         units={k: dict(v) for k, v in merged.get("units", {}).items() if isinstance(v, dict)},
-        minimum_grouping_digits=int(numbers.get("minimum_grouping_digits", 1)),
+        minimum_grouping_digits=numbers.get("minimum_grouping_digits"),
         convert=merged.get("convert"),
         forbidden=tuple(str(p) for p in merged.get("forbidden", ())),
         limits=limits,

@@ -13,7 +13,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
 from babel import Locale
@@ -23,8 +23,10 @@ from babel.numbers import (
     format_percent,
     get_currency_precision,
     get_currency_symbol,
+    get_group_symbol,
 )
 
+from ._cldr import minimum_grouping_digits, range_pattern, spanish_conjunction
 from .errors import InvalidValueError, shown
 from .locales import DURATION_UNITS, LocaleSettings, is_currency_code
 
@@ -55,8 +57,17 @@ _BABEL_UNITS = {
 }
 
 
+#: Decimals of each currency (CLDR), looked up once per code.
+_PRECISION: dict[str, int] = {}
+
+
 class Formatter:
-    """Babel formatting bound to one locale and its catalogue settings."""
+    """Babel formatting bound to one locale and its catalogue settings.
+
+    Babel (CLDR's data) writes every number, date and list; this class adds the
+    CLDR rules Babel does not apply (:mod:`replykit._cldr`, currency spacing) and
+    works around what Babel gets wrong, each in one place.
+    """
 
     def __init__(
         self,
@@ -72,20 +83,26 @@ class Formatter:
         self._plain_digits: bool | None = None  # worked out on first use: a fallback may never format
         self._plural: dict[int, str] = {}
         self._symbols: dict[str, str] = {}
+        min_grouping = settings.minimum_grouping_digits
+        self.min_grouping = min_grouping or minimum_grouping_digits(locale.language, locale.territory)
+        #: Babel strips a group separator that is an apostrophe (de-CH ``10'000'000``) as if
+        #: it quoted text; such locales are grouped here instead.
+        self._apostrophe = "'" in get_group_symbol(locale)
 
-    def _grouping(self, value: Decimal | float) -> bool:
-        # CLDR's minimumGroupingDigits (2 for Spanish: 1234,50 but 12.345,00);
-        # Babel does not apply it, so the locale file carries it.
-        return not (self.settings.minimum_grouping_digits >= 2 and abs(Decimal(value)) < 10_000)
+    def _grouped(self, rounded: Decimal) -> bool:
+        """CLDR's minimumGroupingDigits, decided on the number as it is printed (9999.999 € is 10.000,00 €)."""
+        return self.min_grouping < 2 or abs(rounded) >= 10 ** (2 + self.min_grouping)
 
     def money(self, amount: Decimal, currency: str, fmt: str | None = None) -> str:
+        digits = _PRECISION.get(currency)
+        if digits is None:
+            digits = _PRECISION[currency] = get_currency_precision(currency)
+        grouped = self._grouped(amount.quantize(Decimal(1).scaleb(-digits), ROUND_HALF_EVEN))
         text = format_currency(
-            amount,
-            currency,
-            format=fmt,
-            locale=self.locale,
-            group_separator=self._grouping(amount),
+            amount, currency, format=fmt, locale=self.locale, group_separator=grouped and not self._apostrophe
         )
+        if grouped and self._apostrophe:
+            text = _group_digits(text, get_group_symbol(self.locale))
         symbol = self._symbols.get(currency)
         if symbol is None:
             symbol = self._symbols[currency] = get_currency_symbol(currency, self.locale)
@@ -99,7 +116,9 @@ class Formatter:
                 self._plain_digits = format_decimal(123, locale=self.locale) == "123"
             if self._plain_digits:
                 return str(value)
-        return format_decimal(value, format=fmt, locale=self.locale, group_separator=self._grouping(value))
+        grouped = self._grouped(printed(Decimal(value)))
+        text = format_decimal(value, format=fmt, locale=self.locale, group_separator=grouped and not self._apostrophe)
+        return _group_digits(text, get_group_symbol(self.locale)) if grouped and self._apostrophe else text
 
     def percent(self, fraction: Decimal | float, fmt: str | None = None) -> str:
         return format_percent(fraction, format=fmt, locale=self.locale, decimal_quantization=False)
@@ -130,21 +149,47 @@ class Formatter:
         return format_time(value, fmt, locale=self.locale)
 
     def list(self, items: Iterable[Any], style: str = "standard") -> str:
-        from babel.lists import format_list
-
-        return format_list([str(i) for i in items], style=style, locale=self.locale)  # type: ignore[arg-type]
+        """``A, B and C`` from CLDR's list patterns, composed in one pass (Babel's
+        ``format_list`` rebuilds the text once per item), with Spanish "e" and "u"."""
+        texts = [str(i) for i in items]
+        patterns = self.locale.list_patterns.get(style)
+        if patterns is None:
+            raise InvalidValueError(f"unknown list style {style!r}; use standard, or, or unit")
+        if len(texts) < 2:
+            return texts[0] if texts else ""
+        spanish = self.locale.language == "es"
+        if len(texts) == 2:
+            pattern = patterns["2"]
+            pattern = spanish_conjunction(pattern, texts[1]) if spanish else pattern
+            return _fill(pattern, texts[0], texts[1])
+        end = spanish_conjunction(patterns["end"], texts[-1]) if spanish else patterns["end"]
+        text = _fill(end, texts[-2], texts[-1])
+        start, middle = str(patterns["start"]), str(patterns["middle"])
+        if _joins(start) and _joins(middle):  # "{0}, {1}": one join, whatever the length
+            return texts[0] + start[3:-3] + middle[3:-3].join([*texts[1:-2], text])
+        for item in reversed(texts[1:-2]):
+            text = _fill(middle, item, text)
+        return _fill(start, texts[0], text)
 
     def plural_category(self, count: Decimal | float) -> str:
-        """The CLDR plural category of ``count`` (whole numbers are remembered)."""
+        """The CLDR plural category of ``count`` as it is printed (``1.0`` prints ``1``: one)."""
         if type(count) is int and count < 10_000:
             category = self._plural.get(count)
             if category is None:
                 category = self._plural[count] = str(self.locale.plural_form(abs(count)))
             return category
-        return str(self.locale.plural_form(abs(count)))  # type: ignore[arg-type]
+        return str(self.locale.plural_form(abs(printed(Decimal(count)))))
+
+    #: Up to how many days away a date reads in days ("in 26 days"); beyond, in months.
+    RELATIVE_DAYS = 60
 
     def relative(self, value: dt.date | dt.timedelta, granularity: str = "day") -> str:
-        """``in 3 days`` / ``dentro de 3 días`` / ``3天后`` relative to the clock."""
+        """``tomorrow``, ``in 26 days``, ``mañana``, ``3天后``: relative to the clock, in days.
+
+        A promised date must not be rounded to weeks or months: a date up to
+        :attr:`RELATIVE_DAYS` away reads in days, with CLDR's words for the near
+        ones; only a later one reads in months (Babel's ``format_timedelta``).
+        """
         from babel.dates import format_timedelta
 
         if isinstance(value, dt.timedelta):
@@ -157,6 +202,15 @@ class Formatter:
                 delta = value - now
             else:
                 delta = value - now.date()
+        days = round(delta.total_seconds() / 86_400)
+        fields = self.locale._data["date_fields"].get("day")
+        if granularity == "day" and fields is not None and abs(days) <= self.RELATIVE_DAYS:
+            near = fields["relative"].get(days)
+            if near is not None:
+                return str(near)
+            forms = fields["future" if days > 0 else "past"]
+            category = self.plural_category(abs(days))
+            return str(forms.get(category) or forms["other"]).replace("{0}", self.number(abs(days)))
         return format_timedelta(
             delta,
             granularity=granularity,  # type: ignore[arg-type]
@@ -165,37 +219,71 @@ class Formatter:
         )
 
     def duration(self, low: int, high: int | None, unit: str) -> str:
-        """``7–10 business days``: the phrase from the locale file, else CLDR's unit."""
-        amount = self.number(low) if high is None or high == low else self.number_range(low, high)
-        count = high if high is not None else low
-        patterns = self.settings.units.get(unit)
-        if patterns:
-            category = self.plural_category(count)
-            pattern = patterns.get(category) or patterns.get("other") or next(iter(patterns.values()))
-            return pattern.replace("{0}", amount)
-        babel_unit = _BABEL_UNITS.get(unit)
-        if babel_unit is None:
+        """``3 days``, ``7–10 business days``: the phrase from the locale file, else CLDR's unit.
+
+        A range takes the form of its upper bound (CLDR's plural ranges end with it)
+        unless that form spells the number out (Arabic "يومان", two days): then the
+        general form, and the number range is written the locale's way.
+        """
+        ranged = high is not None and high != low
+        count = high if ranged and high is not None else low
+        amount = self.number_range(low, count) if ranged else self.number(low)
+        patterns = self.settings.units.get(unit) or self._cldr_unit(unit)
+        if not patterns:
             raise InvalidValueError(
                 f"the locale file has no phrase for unit {unit!r}; add units.{unit} to locales/{self.settings.tag}.yaml"
             )
-        if high is None or high == low:
-            return self._unit(low, babel_unit)
-        # CLDR's unit pattern wraps the range: "{0} days" -> "7–10 days".
-        return self._unit(count, babel_unit).replace(self.number(count), amount, 1)
+        pattern = patterns.get(self.plural_category(count)) or patterns.get("other") or ""
+        if "{0}" not in pattern:
+            pattern = pattern if not ranged and count in (1, 2) else patterns.get("other", pattern)
+        return pattern.replace("{0}", amount)
 
-    def _unit(self, value: int, babel_unit: str) -> str:
-        from babel.units import format_unit
-
-        # Babel has no long unit patterns for some locales (zh) and then prints
-        # "24 duration-hour"; the short pattern is the CLDR form for those.
+    def _cldr_unit(self, unit: str) -> dict[str, str]:
+        """CLDR's long (else short) unit phrases of a duration unit, by plural category."""
+        babel_unit = _BABEL_UNITS.get(unit)
+        if babel_unit is None:
+            return {}
+        data = self.locale._data["unit_patterns"].get(babel_unit, {})
         for length in ("long", "short"):
-            text = format_unit(value, babel_unit, length=length, locale=self.locale)
-            if not text.endswith(babel_unit):
-                return text
-        return text
+            forms = {k: str(v) for k, v in dict(data.get(length, {})).items() if k != "per"}
+            if forms:
+                return forms
+        return {}
 
     def number_range(self, low: int, high: int) -> str:
-        return f"{self.number(low)}–{self.number(high)}"
+        """``7–10``, ``7-10``, ``7～10``: CLDR's range pattern of the locale."""
+        return range_pattern(self.locale.language).replace("{0}", self.number(low)).replace("{1}", self.number(high))
+
+
+def _fill(pattern: str, first: str, second: str) -> str:
+    """A two-place CLDR pattern filled in, whatever the values hold (they may contain "{1}")."""
+    head, _, rest = str(pattern).partition("{0}")
+    middle, _, tail = rest.partition("{1}")
+    return head + first + middle + second + tail
+
+
+def _joins(pattern: str) -> bool:
+    return pattern.startswith("{0}") and pattern.endswith("{1}") and pattern.count("{") == 2
+
+
+def printed(value: Decimal) -> Decimal:
+    """``value`` as the default number pattern prints it (at most 3 decimals, half-even)."""
+    rounded = value.quantize(_THOUSANDTH, ROUND_HALF_EVEN) if value.as_tuple().exponent < -3 else value  # type: ignore[operator]
+    return rounded.to_integral_value() if rounded == rounded.to_integral_value() else rounded.normalize()
+
+
+_THOUSANDTH = Decimal("0.001")
+
+
+def _group_digits(text: str, symbol: str) -> str:
+    """Put ``symbol`` between the thousands of the first run of digits (the integer part)."""
+    match = re.search(r"\d{4,}", text)
+    if match is None:
+        return text
+    digits = match.group()
+    head = len(digits) % 3 or 3
+    groups = [digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)]
+    return text[: match.start()] + symbol.join(groups) + text[match.end() :]
 
 
 def _currency_spacing(text: str, shown: str) -> str:
@@ -584,10 +672,6 @@ def _read_money(value: Any, fmt: Formatter, language: str) -> Money:
             f"round it{separator}"
         )
     return Money(number, code, fmt)
-
-
-#: Decimals of each currency (CLDR), looked up once per code.
-_PRECISION: dict[str, int] = {}
 
 
 def _decimals(number: Decimal) -> int:

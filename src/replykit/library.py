@@ -45,11 +45,12 @@ from .locales import (
     Tag,
     babel_locale,
     full_tag,
+    local_currency,
     merge_settings,
     parse_tag,
 )
 from .render import FORMATTER, CompiledText, Reply, Where, code_cache, make_environment
-from .values import BLANK, Customer, Formatter, coerce, to_plain
+from .values import BLANK, CLDR_UNITS, Customer, Formatter, coerce, to_plain
 
 if TYPE_CHECKING:
     from .batch import BatchResult
@@ -730,14 +731,35 @@ class Library:
                 convert = settings.convert or DEFAULT_CONVERSIONS.get(out.region or "", "s2t")
             elif out_script in (None, "Hans") and src_script == "Hant":
                 convert = "t2s"
-        if convert:  # phrases from a Simplified locale file must follow the script too
-            settings = replace(
-                settings,
-                units={u: {c: _chinese.convert(p, convert) for c, p in f.items()} for u, f in settings.units.items()},
-            )
-        currency = self.catalogue.settings.currency or settings.currency or "USD"
+        if convert:
+            # Unit words from a locale file of the other script are Mainland words (2周, 5天):
+            # CLDR's for the region (2 週, 5 日) replace them, unless a file of this script
+            # gives its own. What CLDR has no word for (business days) follows the script.
+            own = self._units_of_script(out, default, out_script)
+            units = {
+                unit: forms if unit in own else {c: _chinese.convert(p, convert) for c, p in forms.items()}
+                for unit, forms in settings.units.items()
+                if unit in own or unit not in CLDR_UNITS
+            }
+            settings = replace(settings, units=units)
+        # A bare amount is in the shop's currency when replykit.yaml names one; else in the
+        # currency of the customer's country, then the locale file's, then CLDR's for the language.
+        region_currency = local_currency(out) if out.region else None
+        currency = (
+            self.catalogue.settings.currency or region_currency or settings.currency or local_currency(out) or "USD"
+        )
         formatter = Formatter(babel, settings, currency, lambda: self.clock())  # noqa: PLW0108 - late-bound
         return Attempt(language, name, babel, settings, layers, convert, formatter)
+
+    def _units_of_script(self, out: Tag, default: Tag, script: str | None) -> set[str]:
+        """The duration units that a locale file written in ``script`` gives phrases for."""
+        found: set[str] = set()
+        for tag in self._chain(out, default):
+            entry = self.catalogue.locale_files.get(str(tag))
+            written_in = full_tag(tag).script or ("Hans" if tag.language == "zh" else None)
+            if entry is not None and written_in == script:
+                found.update(entry[1].get("units", {}))
+        return found
 
     def _locale_name(self, tag: Tag, full: Tag) -> str:
         """The tag to report: a locale file's name when one matches (zh-Hant-TW -> zh-TW)."""

@@ -426,3 +426,17 @@ def scaffold(tag: Tag, source: str) -> str:
         "# forbidden: []   # phrases a reply must never contain",
     ]
     return "\n".join(lines) + "\n"
+
+
+def local_currency(tag: Tag) -> str | None:
+    """The currency of the tag's country (CLDR): es-AR -> ARS, en-IN -> INR; a tag without a
+    region takes its likely one (es -> ES -> EUR)."""
+    from babel.core import get_global
+    from babel.numbers import get_territory_currencies
+
+    region = tag.region
+    if region is None:
+        likely = get_global("likely_subtags").get(tag.language, "")
+        region = likely.split("_")[-1] if likely.count("_") >= 1 else None
+    found = get_territory_currencies(region, tender=True) if region else []
+    return found[0] if found else None

@@ -214,7 +214,7 @@ def money_filter(ctx: Context, value: Any, currency: str | None = None, format: 
 @pass_context
 def number_filter(ctx: Context, value: Any, format: str | None = None) -> str:
     _check_pattern(format)
-    return _fmt(ctx).number(Decimal(str(_as("number", value, ctx))), format)
+    return _fmt(ctx).number(Decimal(_as("number", value, ctx)), format)  # str() of a number is already formatted
 
 
 @pass_context

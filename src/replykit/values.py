@@ -48,7 +48,8 @@ TYPES = (
     "boolean",
 )
 
-_BABEL_UNITS = {
+#: The duration units CLDR has words for, by their CLDR names.
+CLDR_UNITS = _BABEL_UNITS = {
     "minute": "duration-minute",
     "hour": "duration-hour",
     "day": "duration-day",

@@ -122,7 +122,13 @@ class Formatter:
         return _group_digits(text, get_group_symbol(self.locale)) if grouped and self._apostrophe else text
 
     def percent(self, fraction: Decimal | float, fmt: str | None = None) -> str:
-        return format_percent(fraction, format=fmt, locale=self.locale, decimal_quantization=False)
+        """``15%``, ``12,5 %``: every decimal given is kept (a 12.5% discount is not "13%")."""
+        grouped = self._grouped(printed(Decimal(fraction) * 100))
+        text = format_percent(
+            fraction, format=fmt, locale=self.locale, decimal_quantization=False, group_separator=grouped
+        )
+        sign = self.locale.number_symbols["latn"].get("percentSign", "%")
+        return text.replace("%", sign) if sign != "%" and sign not in text else text  # Babel drops ar's marks
 
     # Dates, lists and units import their Babel modules on first use (CLI start-up).
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: the shipped library and small catalogues built from dicts."""
+"""Shared fixtures: the shipped library and small catalogues built from dicts (see catalogues.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import replykit
+from catalogues import MINI_LOCALES
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -16,41 +17,6 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="session")
 def lib() -> replykit.Library:
     return replykit.load()
-
-
-MINI_LOCALES = {
-    "locales/en.yaml": """
-        currency: USD
-        formality: {email: formal, chat: informal}
-        greeting:
-          formal:
-            female: "Dear Ms. {{ customer.last_name }},"
-            neutral: "Dear {{ customer.full_name }},"
-            anonymous: "Hello,"
-          informal:
-            neutral: "Hi {{ customer.name }},"
-        sign_off:
-          formal: |
-            Regards,
-            {{ shop }}
-    """,
-    "locales/es.yaml": """
-        fallback: [en]
-        currency: EUR
-        greeting:
-          formal:
-            female: "Estimada {{ customer.first_name }}:"
-            male: "Estimado {{ customer.first_name }}:"
-            neutral: "Hola, {{ customer.name }}:"
-            anonymous: "¡Hola!"
-          informal:
-            neutral: "¡Hola, {{ customer.name }}!"
-        sign_off:
-          formal: |
-            Saludos,
-            {{ shop }}
-    """,
-}
 
 
 @pytest.fixture
@@ -68,41 +34,3 @@ def make_catalog(tmp_path: Path) -> Callable[..., Path]:
         return root
 
     return make
-
-
-SIMPLE_EN = textwrap.dedent(
-    """
-    customs.import_tax:
-      title: Import tax
-      variables:
-        customer: {type: customer, example: {first_name: Ana, last_name: Ruiz, gender: female}}
-        country: {type: string, example: Mexico}
-      email:
-        subject: Import tax for {{ country }}
-        body: |
-          {{ greeting }}
-
-          Duties may apply in {{ country }}.
-
-          {{ sign_off }}
-      chat: |
-        {{ greeting }} Duties may apply in {{ country }}.
-"""
-)
-
-SIMPLE_ES = textwrap.dedent(
-    """
-    customs.import_tax:
-      title: Impuestos
-      email:
-        subject: Impuestos para {{ country }}
-        body: |
-          {{ greeting }}
-
-          Puede haber aranceles en {{ country }}.
-
-          {{ sign_off }}
-      chat: |
-        {{ greeting }} Puede haber aranceles en {{ country }}.
-"""
-)

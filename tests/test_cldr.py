@@ -119,7 +119,7 @@ def test_a_long_list_is_joined_once(show: Callable[..., str]) -> None:
 def test_traditional_chinese_units_are_the_regions_own(
     lib: replykit.Library, locale: str, value: object, expected: str
 ) -> None:
-    formatter = lib._plan(locale).attempts[0].formatter
+    formatter = lib.pipeline.negotiator.plan(locale).attempts[0].formatter
     assert str(replykit.values.coerce("duration", value, formatter, "zh")) == expected  # type: ignore[attr-defined]
 
 

@@ -9,10 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import SIMPLE_EN, SIMPLE_ES
+from catalogues import SIMPLE_EN, SIMPLE_ES, MakeCatalog
 from replykit.cli import main
-
-MakeCatalog = Callable[..., Path]
 
 
 @pytest.fixture

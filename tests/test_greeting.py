@@ -78,7 +78,7 @@ def test_sign_off_without_shop_or_agent_has_no_gaps(lib: replykit.Library) -> No
 
 
 def test_shop_and_agent_come_from_catalogue_settings(make_catalog, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from conftest import SIMPLE_EN
+    from catalogues import SIMPLE_EN
 
     root = make_catalog({"templates/en/customs.yaml": SIMPLE_EN, "replykit.yaml": "shop: Casa Azul\nagent: Lucía\n"})
     lib = replykit.load(root)

@@ -31,11 +31,11 @@ from click.testing import CliRunner
 from jinja2.bccache import bc_magic
 
 import replykit
+from catalogues import MakeCatalog
 from replykit import po
 from replykit._atomic import AtomicWriter
 from replykit.cli import main
 
-MakeCatalog = Callable[..., Path]
 ROOT_USER = hasattr(os, "geteuid") and os.geteuid() == 0
 
 EN_CUSTOMS = """

@@ -10,10 +10,9 @@ import pytest
 import yaml
 
 import replykit
-from conftest import SIMPLE_EN
+from catalogues import SIMPLE_EN, MakeCatalog
 from replykit import _chinese
 
-MakeCatalog = Callable[..., Path]
 SECRET = "SHOP_API_TOKEN=s3cr3t"
 
 ZH = """

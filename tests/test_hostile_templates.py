@@ -7,25 +7,15 @@ import pickle
 import re
 import tracemalloc
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 import replykit
+from catalogues import PROBE_FILE, PROBE_KEY, MakeCatalog, probe
 from replykit.lint import lint
 
-MakeCatalog = Callable[..., Path]
-KEY = "customs.probe"
-FILE = "templates/en/customs.yaml"
-VARIABLES = {
-    "customer": {"type": "customer", "example": {"first_name": "Ana", "last_name": "Ruiz"}},
-    "country": {"type": "string", "example": "Mexico"},
-    "amount": {"type": "money", "example": {"amount": 12.5, "currency": "USD"}},
-    "when": {"type": "datetime", "example": "2026-03-05T14:30:00"},
-    "items": {"type": "list", "example": ["Lamp", "Vase", "Rug"]},
-}
+KEY, FILE = PROBE_KEY, PROBE_FILE
 MACRO_40 = "{% macro f(n) %}{% if n < 40 %}{{ f(n+1) }}{{ f(n+1) }}{% endif %}{% endmacro %}{{ f(0) }}"
 BIG = "{% set big = country * 30000 %}"  # 180,000 characters, within max_string
 BIG_LIST = "{% set l = [''] * 199000 %}"
@@ -34,10 +24,7 @@ END_10K = "{% endfor %}{% endfor %}"
 
 
 def _library(make_catalog: MakeCatalog, chat: str, es: str | None = None, **kwargs: Any) -> replykit.Library:
-    files = {FILE: yaml.safe_dump({KEY: {"title": "Probe", "variables": VARIABLES, "chat": chat}}, allow_unicode=True)}
-    if es is not None:
-        files["templates/es/customs.yaml"] = yaml.safe_dump({KEY: {"title": "Prueba", "chat": es}}, allow_unicode=True)
-    return replykit.load(make_catalog(files), **kwargs)
+    return probe(make_catalog, chat, es=es, **kwargs)
 
 
 def _render(lib: replykit.Library, **values: Any) -> replykit.Reply:
@@ -370,8 +357,7 @@ def test_a_list_prints_as_the_locale_writes_it(make_catalog: MakeCatalog) -> Non
 
 def test_html_joins_escape_values(make_catalog: MakeCatalog) -> None:
     email = {"subject": "Hi", "body": "{{ country ~ '!' }}", "html": "<p>{{ '<b>' ~ country ~ '</b>' }}</p>"}
-    entry = {KEY: {"title": "Probe", "variables": VARIABLES, "chat": "x", "email": email}}
-    lib = replykit.load(make_catalog({FILE: yaml.safe_dump(entry)}))
+    lib = probe(make_catalog, "x", email=email)
     reply = lib.render(KEY, strict=True, **{**lib.examples(KEY), "country": "<i>MX</i>"})
     assert reply.body == "<i>MX</i>!"
     assert reply.html == "<p>&lt;b&gt;&lt;i&gt;MX&lt;/i&gt;&lt;/b&gt;</p>"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,12 +11,10 @@ import yaml
 from click.testing import CliRunner
 
 import replykit
-from conftest import SIMPLE_EN, SIMPLE_ES
+from catalogues import SIMPLE_EN, SIMPLE_ES, MakeCatalog
 from replykit.cli import main
 from replykit.lint import CODES, Finding, coverage, lint, sms_segments
 from replykit.testing import CatalogueNotOk, assert_catalog_ok
-
-MakeCatalog = Callable[..., Path]
 
 # The small catalogue every check starts from (shared with the render tests).
 EN = SIMPLE_EN.lstrip("\n")
@@ -158,7 +155,7 @@ def test_forbidden_phrase(make_catalog: MakeCatalog) -> None:
 
 
 def test_shipped_chinese_forbidden_list(lib: replykit.Library) -> None:
-    forbidden = lib._plan("zh-CN").attempts[0].settings.forbidden
+    forbidden = lib.pipeline.negotiator.plan("zh-CN").attempts[0].settings.forbidden
     for phrase in ("你问我，我问谁", "我也没办法", "不知道", "刚才已经说过了"):
         assert phrase in forbidden
 

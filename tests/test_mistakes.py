@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,9 +11,9 @@ import yaml
 from click.testing import CliRunner
 
 import replykit
+from catalogues import MakeCatalog
 from replykit.cli import main
 
-MakeCatalog = Callable[..., Path]
 REFUND = "after_sale.refund_processed"
 REVIEW = "review_request.request"
 

@@ -7,7 +7,6 @@ import io
 import os
 import re
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,13 +18,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import replykit
-from conftest import REPO, SIMPLE_EN, SIMPLE_ES
+from catalogues import SIMPLE_EN, SIMPLE_ES, MakeCatalog
+from conftest import REPO
 from replykit import _yamledit, po
 from replykit._yamledit import Change, Flow, apply_changes, edit_file
 from replykit.cli import main
-
-MakeCatalog = Callable[..., Path]
-
 
 # -- helpers ----------------------------------------------------------------------------
 

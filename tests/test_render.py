@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import logging
 import pickle
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 import replykit
-from conftest import SIMPLE_EN, SIMPLE_ES
+from catalogues import SIMPLE_EN, SIMPLE_ES, MakeCatalog
 
 KEY = "customs.import_tax"
-MakeCatalog = Callable[..., Path]
 
 
 def _lib(make_catalog: MakeCatalog, es: str = SIMPLE_ES, **extra: str) -> replykit.Library:

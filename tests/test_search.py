@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 import replykit
+from catalogues import MakeCatalog
 from replykit.cli import main
 from replykit.search import normalize, tokens
-
-MakeCatalog = Callable[..., Path]
 
 
 def keys(found: list[replykit.Suggestion]) -> list[str]:

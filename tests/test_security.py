@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import replykit
+from catalogues import PROBE_KEY, MakeCatalog, probe
 
-MakeCatalog = Callable[..., Path]
-KEY = "customs.probe"
+KEY = PROBE_KEY
 
 SSTI_PAYLOADS = [
     "{{ ''.__class__ }}",
@@ -64,19 +63,7 @@ SECRET = os.environ.get("HOME", "/root")
 
 
 def _catalog(make_catalog: MakeCatalog, chat: str, **extra: str) -> replykit.Library:
-    entry = {
-        KEY: {
-            "title": "Probe",
-            "variables": {
-                "customer": {"type": "customer", "example": {"first_name": "Ana", "last_name": "Ruiz"}},
-                "country": {"type": "string", "example": "Mexico"},
-            },
-            "chat": chat,
-            **extra,
-        }
-    }
-    root = make_catalog({"templates/en/customs.yaml": yaml.safe_dump(entry, allow_unicode=True)})
-    return replykit.load(root)
+    return probe(make_catalog, chat, **extra)
 
 
 @pytest.mark.parametrize("payload", SSTI_PAYLOADS)

@@ -334,6 +334,18 @@ def _template_files(folder: Path) -> list[Path]:
     return [*folder.glob("*.yaml"), *folder.glob("*.yml")]
 
 
+def shipped_catalogue() -> Path:
+    """The folder of the catalogue that ships with replykit."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "catalogue"
+    if (packaged / "templates").is_dir():
+        return packaged
+    checkout = here.parent.parent  # src/replykit -> project root (editable installs)
+    if (checkout / "templates").is_dir() and (checkout / "pyproject.toml").is_file():
+        return checkout
+    raise CatalogueError("the shipped catalogue is missing from this installation; reinstall replykit")
+
+
 def load_catalogue(root: Path) -> Catalogue:
     """Open a catalogue folder; raise only when the folder itself is unusable.
 

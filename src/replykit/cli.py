@@ -519,7 +519,7 @@ def new_language_command(tag: str, catalog: Path | None) -> None:
     """Scaffold templates/TAG/ (English texts marked untranslated) and locales/TAG.yaml."""
     from . import po
     from ._paths import shown_path
-    from .library import shipped_catalogue
+    from .catalog import shipped_catalogue
 
     root = catalog if catalog is not None else shipped_catalogue()
     with _namedfrom_cwd(root) as folder:

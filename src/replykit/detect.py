@@ -437,7 +437,7 @@ def _candidates(candidates: Iterable[str] | None) -> list[str]:
 @lru_cache(maxsize=64)
 def _candidate_languages(candidates: tuple[str, ...] | None) -> tuple[str, ...]:
     if candidates is None:
-        from .library import shipped_catalogue
+        from .catalog import shipped_catalogue
 
         folder = shipped_catalogue() / "templates"
         names = sorted(p.name for p in folder.iterdir() if p.is_dir())

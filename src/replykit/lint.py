@@ -482,7 +482,7 @@ def borrowed_words(ctx: Context) -> set[Borrowed]:
         needs = _words_needed(ctx, by_key.values())
         locales = {language, *(t for t, (d, _) in ctx.catalogue.locale_files.items() if tags[d].language == own)}
         for locale in locales if needs else ():
-            attempt = ctx.library._plan(locale).attempts[0]
+            attempt = ctx.library.pipeline.negotiator.plan(locale).attempts[0]
             if attempt.language != language:
                 continue
             home = next((d for d in attempt.layers if tags[d].language == own), None)
@@ -589,7 +589,8 @@ _TAGS = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}")
 
 def check_forbidden_phrases(ctx: Context) -> Iterator[Finding]:
     forbidden_by_language = {
-        language: ctx.library._plan(language).attempts[0].settings.forbidden for language in ctx.catalogue.languages
+        language: ctx.library.pipeline.negotiator.plan(language).attempts[0].settings.forbidden
+        for language in ctx.catalogue.languages
     }
     for template in ctx.catalogue.iter_templates():
         phrases = [(p, p.casefold()) for p in forbidden_by_language.get(template.language, ())]
@@ -644,7 +645,7 @@ def check_length(ctx: Context) -> Iterator[Finding]:
             if channel not in template.channels:
                 continue
             try:
-                plan = ctx.library._plan(template.language).attempts[0]
+                plan = ctx.library.pipeline.negotiator.plan(template.language).attempts[0]
                 limit = plan.settings.limits.get(channel)
                 if not limit:
                     continue

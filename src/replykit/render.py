@@ -31,14 +31,11 @@ from ._sandbox import CatalogueSandbox, Limits, TemplateSecurityError, make_sand
 from ._yaml import Position
 from .catalog import Channel
 from .errors import InvalidValueError, ReplykitError, SecurityError, TemplateError, log_warning, shown
-from .values import Customer, Duration, Formatter, Money, coerce
+from .values import FORMATTER, Customer, Duration, Formatter, Money, coerce
 
 if TYPE_CHECKING:
     from .detect import Detection
 
-#: The context entry that carries the reply's formatter. It is not a valid
-#: template name, so a template cannot print or reach it.
-FORMATTER = "replykit:formatter"
 
 #: Changes whenever what the sandbox allows changes (see ``code_cache``).
 SANDBOX_POLICY = "s3"
@@ -633,3 +630,40 @@ class CompiledText:
             key=self.where.key,
             locale=self.where.locale,
         )
+
+
+#: What a subject, one line of an e-mail header, may not hold: control characters and line breaks.
+LINE_BREAK = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def check_subject(subject: str, text: CompiledText, values: Mapping[str, Any], locale: str) -> None:
+    """Refuse a subject that is not one header line: the caller's error when a value brought
+    the line break, else the template's (a defect)."""
+    if not LINE_BREAK.search(subject):
+        return
+    where = text.where
+    for name, value in values.items():
+        if name not in ("greeting", "sign_off") and any(LINE_BREAK.search(part) for part in _texts_of(value)):
+            raise InvalidValueError(
+                f"variable {name!r} puts a line break or control character into the e-mail subject, "
+                "which would break the message header; remove it from the value",
+                key=where.key,
+                locale=locale,
+            )
+    raise TemplateError(
+        "the subject has a line break or control character; a subject is one line of text",
+        file=where.file,
+        line=where.position.line,
+        key=where.key,
+        locale=where.locale,
+    )
+
+
+def _texts_of(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Customer):
+        return [value.first_name, value.last_name, value.full_name]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []

@@ -27,7 +27,7 @@ from babel.numbers import (
 )
 
 from ._cldr import minimum_grouping_digits, range_pattern, spanish_conjunction
-from .errors import InvalidValueError, shown
+from .errors import InvalidValueError, RenderError, shown
 from .locales import DURATION_UNITS, LocaleSettings, is_currency_code
 
 #: The variable types a catalogue may declare.
@@ -500,6 +500,53 @@ MAX_WHOLE_DIGITS = 15
 MAX_DECIMALS = 12
 #: The largest duration, in its unit.
 MAX_DURATION = 100_000
+
+
+def given(value: Any) -> Any:
+    """``value``, or None when it is blank text: an empty CSV cell, or only invisible marks, gives no value."""
+    return None if isinstance(value, str) and not value.strip(BLANK) else value
+
+
+def read_values(
+    variables: Mapping[str, Any],
+    context: Mapping[str, Any],
+    fmt: Formatter,
+    *,
+    key: str,
+    locale: str,
+    shop: str,
+    agent: str,
+    problems: list[RenderError] | None = None,
+) -> dict[str, Any]:
+    """Step 3 of a reply: the caller's values read as their declared types and bound to
+    the attempt's formatting, with the shop and agent names (``shop`` and ``agent`` when
+    none is given). Every invalid value is reported, together with ``problems`` found
+    before, in one error.
+    """
+    language = fmt.locale.language
+    values: dict[str, Any] = {FORMATTER: fmt, "locale": locale}
+    problems = problems if problems is not None else []
+
+    def read(name: str, type_: str, value: Any) -> Any:
+        try:
+            return coerce(type_, value, fmt, language)
+        except InvalidValueError as exc:
+            message = f"variable {name!r} ({type_}): {exc.message}"
+            problems.append(InvalidValueError(message, variable=name, key=key, locale=locale))
+            return None
+
+    for name, var in variables.items():
+        values[name] = read(name, var.type, given(context.get(name)))
+    values["shop"] = read("shop", "string", context.get("shop")) or shop
+    values["agent"] = read("agent", "string", context.get("agent")) or agent
+    if problems:
+        raise RenderError.combine(problems)
+    return values
+
+
+#: The context entry that carries the reply's formatter. It is not a valid
+#: template name, so a template cannot print or reach it.
+FORMATTER = "replykit:formatter"
 
 
 def coerce(type_: str, value: Any, fmt: Formatter, language: str) -> Any:

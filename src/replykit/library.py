@@ -108,8 +108,7 @@ class Library:
     @property
     def languages(self) -> tuple[str, ...]:
         """The template languages of the catalogue, source language first."""
-        source = self.source_language
-        return tuple(sorted(self.catalogue.languages, key=lambda lang: (lang != source, lang)))
+        return self.pipeline.texts.languages()
 
     @property
     def source_language(self) -> str:

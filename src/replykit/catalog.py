@@ -76,12 +76,19 @@ class Variable:
 class TextField:
     """One piece of template text; where it starts in its file is looked up on demand."""
 
-    __slots__ = ("_doc", "_path", "text")
+    __slots__ = ("_doc", "_path", "language", "text")
 
-    def __init__(self, text: str, doc: YamlFile, path: tuple[str, ...]) -> None:
+    def __init__(self, text: str, doc: YamlFile, path: tuple[str, ...], language: str = "") -> None:
         self.text = text
         self._doc = doc
         self._path = path
+        #: The template folder it was written in (a regional one, ``es-MX``, for an override).
+        self.language = language
+
+    @property
+    def file(self) -> str:
+        """The catalogue-relative file the text is written in."""
+        return self._doc.display
 
     @property
     def position(self) -> Position:
@@ -206,7 +213,24 @@ class Catalogue:
 
     @property
     def languages(self) -> tuple[str, ...]:
+        """Every template folder: the languages and their regional overrides (``es-MX``)."""
         return tuple(self._folders)
+
+    @property
+    def regional(self) -> dict[str, str]:
+        """Regional folders (``es-MX``, ``zh-TW``, ``zh-Hant``) and the language each overrides
+        (``es``, ``zh``): their entries hold only what differs, field by field."""
+        found = {}
+        for name in self._folders:
+            base = name.split("-", 1)[0]
+            if base != name and base in self._folders:
+                found[name] = base
+        return found
+
+    @property
+    def base_languages(self) -> tuple[str, ...]:
+        """The languages, without their regional overrides."""
+        return tuple(name for name in self._folders if name not in self.regional)
 
     def get(self, language: str, key: str) -> Template | None:
         """The template of ``key`` in ``language``, reading only its group's file."""
@@ -314,7 +338,10 @@ class Catalogue:
             return
         self.files[display] = doc
         before = len(self._problems)
-        _read_templates(doc, display, language, group, self.settings, by_key, self._problems, self._broken_keys)
+        regional = language in self.regional
+        _read_templates(
+            doc, display, language, group, self.settings, by_key, self._problems, self._broken_keys, regional
+        )
         for problem in self._problems[before:]:
             log_warning("%s", problem)
 
@@ -479,7 +506,10 @@ def _read_templates(
     by_key: dict[str, Template],
     problems: list[CatalogueError],
     broken_keys: dict[tuple[str, str], CatalogueError],
+    regional: bool = False,
 ) -> None:
+    """Read the entries of one template file into ``by_key``; ``regional`` for a file of a
+    regional folder (``es-MX``), whose entries override their language's field by field."""
     data = doc.data
     if data is None:
         return
@@ -496,7 +526,7 @@ def _read_templates(
         try:
             if key in duplicated:
                 raise duplicated[key].error(display, "the entry is skipped", key=key, locale=language)
-            template = _read_template(doc, display, language, group, settings, key, entry)
+            template = _read_template(doc, display, language, group, settings, key, entry, regional)
         except CatalogueError as exc:
             problems.append(exc)
             broken_keys[(language, key)] = exc
@@ -523,6 +553,7 @@ def _read_template(
     settings: Settings,
     key: str,
     entry: Any,
+    regional: bool = False,
 ) -> Template:
     def fail(message: str, *path: str) -> CatalogueError:
         return CatalogueError(message, file=display, line=doc.line(key, *path), key=key, locale=language)
@@ -543,7 +574,7 @@ def _read_template(
         if not isinstance(value, expected):
             kind = {str: "text", list: "list", dict: "mapping", bool: "true or false"}[expected]
             raise fail(f"field {name!r} must be {kind}, got {type(value).__name__}", str(name))
-    if "title" not in entry:
+    if "title" not in entry and not regional:
         raise fail("missing field 'title'; add a short title in this language")
     for name in ("keywords", "phrases"):
         if not all(isinstance(v, (str, int, float)) for v in entry.get(name, [])):
@@ -560,14 +591,14 @@ def _read_template(
             if not isinstance(value, str):
                 raise fail(f"email {part} must be text", "email", part)
         for part in ("subject", "body"):
-            if part not in email:
+            if part not in email and not regional:  # a regional text may override one part only
                 raise fail(f"email needs a {part}", "email")
         for part, value in email.items():
-            texts[("email", part)] = TextField(value, doc, (key, "email", part))
+            texts[("email", part)] = TextField(value, doc, (key, "email", part), language)
     for channel in ("chat", "sms"):
         if channel in entry:
-            texts[(channel, "body")] = TextField(entry[channel], doc, (key, channel))
-    if not texts:
+            texts[(channel, "body")] = TextField(entry[channel], doc, (key, channel), language)
+    if not texts and not regional:
         raise fail("no channel; add an email (subject + body) or a chat text")
 
     variables: dict[str, Variable] = {}
@@ -583,7 +614,7 @@ def _read_template(
     return Template(
         key=key,
         language=language,
-        title=entry["title"],
+        title=entry.get("title", ""),
         file=display,
         doc=doc,
         keywords=tuple(str(k) for k in entry.get("keywords", [])),

@@ -42,9 +42,14 @@ class Attempt:
     settings: LocaleSettings
     #: The locale files that gave the settings, most specific first (catalogue-relative).
     layers: tuple[str, ...]
-    #: The OpenCC conversion of Chinese text for this locale, if any.
+    #: The OpenCC conversion of Chinese text of the other script for this locale, if any.
     convert: str | None
     formatter: Formatter
+    #: The template folders whose texts answer, most specific first: the regional ones that
+    #: fit the locale (``zh-HK``, ``zh-Hant``), then the language (``zh``).
+    texts: tuple[str, ...] = ()
+    #: The script this locale writes (Chinese: ``Hans`` or ``Hant``); a text in the other one is converted.
+    script: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,7 +98,7 @@ class Negotiator:
         seen: set[str] = set()
         for candidate in self.chain(full, default):
             language = str(candidate)
-            if language not in self.catalogue.languages or language in seen:
+            if language not in self.catalogue.base_languages or language in seen:
                 continue
             seen.add(language)
             lang_tag = self._language_tags[language]
@@ -139,7 +144,12 @@ class Negotiator:
         shop_currency = self.catalogue.settings.currency
         currency = shop_currency or region_currency or settings.currency or local_currency(out) or "USD"
         formatter = Formatter(babel, settings, currency, self.now)
-        return Attempt(language, name, babel, settings, layers, convert, formatter)
+        regional = self.catalogue.regional
+        texts = [str(t) for t in self.chain(out, default) if regional.get(str(t)) == language]
+        script = out_script if out.language == "zh" else None
+        return Attempt(
+            language, name, babel, settings, layers, convert, formatter, (*dict.fromkeys(texts), language), script
+        )
 
     def _units_of_script(self, out: Tag, default: Tag, script: str | None) -> set[str]:
         """The duration units that a locale file written in ``script`` gives phrases for."""

@@ -94,11 +94,10 @@ class Pipeline:
 
         defects: list[ReplykitError] = []
         for attempt in plan.attempts:
-            template = self.texts.pick(attempt, key, channel)
+            template, found = self.texts.pick(attempt, key, channel)
+            for defect in found:
+                _defect(defect, strict, defects)
             if template is None:
-                continue
-            if isinstance(template, ReplykitError):
-                _defect(template, strict, defects)
                 continue
             read = self._read(key, variables, values, attempt)
             try:
@@ -117,6 +116,9 @@ class Pipeline:
                 requested_locale=plan.requested,
                 defects=tuple(defects),
                 example_values=filled,
+                texts_from=tuple(
+                    f for f in attempt.texts if any(t.language == f for t in channel_texts(template, channel))
+                ),
             )
         if defects:
             raise defects[-1]
@@ -146,7 +148,7 @@ class Pipeline:
         self, template: Template, channel: str, values: dict[str, Any], attempt: Attempt, formality: str | None
     ) -> tuple[str | None, str, str | None]:
         """Frame, render and lay out one channel's texts (subject, body, HTML body)."""
-        texts, needs = self.texts.channel_texts(template, channel, attempt.convert)
+        texts, needs = self.texts.channel_texts(template, channel, attempt)
         if needs:
             chosen = formality or attempt.settings.formality_for(channel)
             shop, agent = values["shop"], values["agent"]
@@ -165,6 +167,11 @@ class Pipeline:
                 html_values["sign_off"] = Markup("<br>\n").join(values["sign_off"].split("\n"))
             html = texts[2].render(html_values).strip()
         return subject, body, html
+
+
+def channel_texts(template: Template, channel: str) -> list[Any]:
+    """The texts of one channel of a (merged) template."""
+    return [text for (name, _), text in template.texts.items() if name == channel]
 
 
 def _unknown_names(

@@ -106,6 +106,9 @@ class Reply:
     #: The variables whose values came from the template's examples (``render(..., examples=True)``),
     #: so that a caller can see what is not real data.
     example_values: tuple[str, ...] = ()
+    #: The template folders whose texts answered, most specific first: ``("es-MX", "es")``
+    #: when a Mexican text overrides part of the Spanish one.
+    texts_from: tuple[str, ...] = ()
 
     @property
     def fell_back(self) -> bool:
@@ -124,6 +127,7 @@ class Reply:
             "requested_locale": self.requested_locale,
             "defects": [str(d) for d in self.defects],
             "fell_back": self.fell_back,
+            "texts_from": list(self.texts_from),
         }
         if self.example_values:
             out["example_values"] = list(self.example_values)

@@ -10,6 +10,7 @@ text is converted to the attempt's script before it is compiled.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -18,6 +19,7 @@ from ._sandbox import Limits
 from ._yaml import Position, YamlFile
 from .catalog import Catalogue, Template, TextField, Variable
 from .errors import ReplykitError, TemplateError, UnknownKeyError
+from .locales import full_tag, parse_tag
 from .negotiate import Attempt
 from .render import CompiledText, Where, code_cache, make_environment
 from .values import to_plain
@@ -62,53 +64,77 @@ class Texts:
 
         raise UnknownKeyError(key, suggest_keys(key, self.catalogue.keys()))
 
-    def pick(self, attempt: Attempt, key: str, channel: str) -> Template | ReplykitError | None:
-        """The template answering ``key`` for this attempt; a problem that keeps its translation
-        from answering (a defect); or None when it has none, and the next language answers."""
-        template = self.catalogue.get(attempt.language, key)
-        if template is None:
-            return self.catalogue.problem(attempt.language, key)
-        if template.untranslated:
-            return None  # a scaffolded placeholder, not a defect: the next language answers
-        if channel not in template.channels:
-            return TemplateError(
-                f"no {channel!r} text in this translation; add it or remove the channel from the source",
-                file=template.file,
-                line=template.line,
-                key=key,
-                locale=attempt.language,
+    def pick(self, attempt: Attempt, key: str, channel: str) -> tuple[Template | None, list[ReplykitError]]:
+        """The template answering ``key`` for this attempt, each field from the most specific
+        folder that has it (``es-MX`` over ``es``), or None when the next language must answer;
+        and the defects met on the way (an entry that does not load, a channel it lacks)."""
+        defects: list[ReplykitError] = []
+        layers: list[Template] = []
+        for folder in attempt.texts:
+            template = self.catalogue.get(folder, key)
+            if template is None:
+                problem = self.catalogue.problem(folder, key)
+                if problem is not None:
+                    defects.append(problem)
+            elif not template.untranslated:  # a scaffolded placeholder: the next folder answers
+                layers.append(template)
+        if not layers or attempt.language not in {t.language for t in layers}:
+            return None, defects  # no text of this language: the next language answers
+        merged = merge(layers)
+        if channel not in merged.channels:
+            defects.append(
+                TemplateError(
+                    f"no {channel!r} text in this translation; add it or remove the channel from the source",
+                    file=merged.file,
+                    line=merged.line,
+                    key=key,
+                    locale=attempt.language,
+                )
             )
-        return template
+            return None, defects
+        return merged, defects
 
     def examples(self, key: str, attempt: Attempt | None) -> dict[str, Any]:
         """Example values of every variable, as JSON-compatible data: a translation's own
         examples replace the source's, converted to the attempt's Chinese script."""
         examples = {name: var.example for name, var in self.declaration(key)[0].items()}
         if attempt is not None:
-            translated = self.catalogue.get(attempt.language, key)
-            if translated is not None:
-                for name, var in translated.variables.items():
+            translated = [t for f in reversed(attempt.texts) if (t := self.catalogue.get(f, key)) is not None]
+            for template in translated:  # the language's examples, then the region's
+                for name, var in template.variables.items():
                     if name in examples:
                         examples[name] = var.example
-                if attempt.convert:
-                    examples = _convert_data(examples, attempt.convert)
+            if attempt.convert and not any(self._same_script(attempt, t.language) for t in translated[1:]):
+                examples = _convert_data(examples, attempt.convert)
         return to_plain(examples)  # type: ignore[no-any-return]
 
     def channel_texts(
-        self, template: Template, channel: str, convert: str | None
+        self, template: Template, channel: str, attempt: Attempt
     ) -> tuple[tuple[CompiledText, ...], frozenset[str]]:
         """A channel's compiled texts (subject, body[, html] or body) and which of greeting /
-        sign-off they need (cached)."""
-        cache_key = (template.language, template.key, channel, convert)
+        sign-off they need (cached). A text written in the other Chinese script is converted."""
+        parts: tuple[str, ...] = ("body",)
+        if channel == "email":
+            parts = ("subject", "body", "html") if ("email", "html") in template.texts else ("subject", "body")
+        folders = tuple(template.texts[(channel, part)].language for part in parts)
+        cache_key = (folders, template.key, channel, attempt.convert, attempt.script)
         found = self._channel_texts.get(cache_key)
         if found is None:
-            parts: tuple[str, ...] = ("body",)
-            if channel == "email":
-                parts = ("subject", "body", "html") if ("email", "html") in template.texts else ("subject", "body")
-            texts = tuple(self._compile(template, channel, part, convert) for part in parts)
+            texts = tuple(
+                self._compile(template, channel, part, self._conversion(attempt, folder))
+                for part, folder in zip(parts, folders, strict=True)
+            )
             found = (texts, frozenset().union(*(t.names for t in texts)))
             self._channel_texts[cache_key] = found
         return found
+
+    def _conversion(self, attempt: Attempt, folder: str) -> str | None:
+        """The conversion a text of ``folder`` needs for the attempt: none in the right script."""
+        return None if self._same_script(attempt, folder) else attempt.convert
+
+    @staticmethod
+    def _same_script(attempt: Attempt, folder: str) -> bool:
+        return attempt.script is None or script_of(folder) == attempt.script
 
     def _html_environment(self) -> Any:
         if self._html_env is None:
@@ -116,15 +142,15 @@ class Texts:
         return self._html_env
 
     def _compile(self, template: Template, channel: str, part: str, convert: str | None) -> CompiledText:
-        cache_key = (template.language, template.key, channel, part, convert)
+        text = template.texts[(channel, part)]
+        cache_key = (text.language, template.key, channel, part, convert)
         compiled = self._compiled.get(cache_key)
         if compiled is None:
-            text = template.texts[(channel, part)]
             source = _chinese.convert_template(text.text, convert) if convert else text.text
-            same_text = ("text", template.file, template.key, channel, part, source)  # zh-TW and zh-HK often agree
+            same_text = ("text", text.file, template.key, channel, part, source)  # zh-TW and zh-HK often agree
             compiled = self._compiled.get(same_text)
             if compiled is None:
-                where = Where(template.file, partial(_position_of, text), template.key, template.language)
+                where = Where(text.file, partial(_position_of, text), template.key, text.language)
                 env = self._html_environment() if part == "html" else self.env
                 try:
                     compiled = CompiledText(env, source, where, f"{template.key}/{channel}/{part}")
@@ -164,6 +190,29 @@ class Texts:
         if isinstance(compiled, TemplateError):
             raise compiled
         return compiled
+
+
+def merge(layers: list[Template]) -> Template:
+    """One template from a key's entries, most specific first: each text, the title and each
+    example from the first entry that has it; the rest from the language's own entry."""
+    if len(layers) == 1:
+        return layers[0]
+    base = layers[-1]
+    texts = dict(base.texts)
+    variables = dict(base.variables)
+    for layer in reversed(layers[:-1]):
+        texts.update(layer.texts)
+        variables.update(
+            {n: replace(variables[n], example=v.example) for n, v in layer.variables.items() if n in variables}
+        )
+    title = next((t.title for t in layers if t.title), base.title)
+    return replace(base, title=title, texts=texts, variables=variables)
+
+
+def script_of(folder: str) -> str:
+    """The script a template folder is written in (``zh``: Simplified, ``zh-TW``: Traditional)."""
+    tag = full_tag(parse_tag(folder))
+    return tag.script or ("Hans" if tag.language == "zh" else "Latn")
 
 
 def _position_of(text: TextField) -> Position:

@@ -160,7 +160,8 @@ def test_cli_batch_csv_with_key_field_to_stdout(tmp_path: Path, lib: replykit.Li
             ]
         )
     result = CliRunner().invoke(
-        main, ["batch", str(source), "--key-field", "template", "--locale-field", "locale", "--channel", "chat"]
+        main,
+        ["batch", str(source), "--key-field", "template", "--locale-field", "locale", "--channel", "chat", "--opening"],
     )
     assert result.exit_code == 0, result.stderr
     first, second = (json.loads(x) for x in result.stdout.splitlines())

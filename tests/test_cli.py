@@ -77,7 +77,7 @@ def test_render_with_vars_and_data_file(run: Callable[..., Result], tmp_path: Pa
 def test_yaml_data_file(run: Callable[..., Result], tmp_path: Path) -> None:
     data = tmp_path / "order.yaml"
     data.write_text("customer: {name: Sam}\ncountry: Peru\norder_id: C-1\nrates_url: https://x.test\n")
-    result = run("render", "customs.import_tax", "--data", str(data), "--channel", "chat")
+    result = run("render", "customs.import_tax", "--data", str(data), "--channel", "chat", "--opening")
     assert result.code == 0 and "Hi Sam," in result.out
 
 

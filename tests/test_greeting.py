@@ -49,8 +49,8 @@ def test_email_greeting(lib: replykit.Library, locale: str, customer: dict[str, 
 
 def test_chat_is_informal_by_default(lib: replykit.Library) -> None:
     context = {**lib.examples(KEY), "customer": MARIA}
-    assert lib.render(KEY, locale="en-US", channel="chat", **context).body.startswith("Hi Maria,")
-    assert lib.render(KEY, locale="es-MX", channel="chat", **context).body.startswith("¡Hola, Maria!")
+    assert lib.render(KEY, locale="en-US", channel="chat", opening=True, **context).body.startswith("Hi Maria,")
+    assert lib.render(KEY, locale="es-MX", channel="chat", opening=True, **context).body.startswith("¡Hola, Maria!")
 
 
 def test_formality_can_be_overridden(lib: replykit.Library) -> None:

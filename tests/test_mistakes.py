@@ -277,7 +277,12 @@ def test_a_value_of_invisible_characters_is_no_value(check_lib: replykit.Library
 
 def test_the_greeting_is_for_the_customer_not_the_first_person_declared(check_lib: replykit.Library) -> None:
     reply = check_lib.render(
-        "customs.check", channel="chat", customer={"first_name": "Ana"}, sender={"first_name": "Bo"}, note="n"
+        "customs.check",
+        channel="chat",
+        opening=True,
+        customer={"first_name": "Ana"},
+        sender={"first_name": "Bo"},
+        note="n",
     )
     assert reply.body.startswith("Hi Ana,")
 

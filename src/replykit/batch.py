@@ -88,6 +88,8 @@ class BatchSpec:
     keep: tuple[str, ...] = ()
     #: The catalogue folder as the output's reader names it: files in errors are named under it.
     folder: str | None = None
+    #: Whether each reply opens a conversation (None: an e-mail does, a chat or SMS does not).
+    opening: bool | None = None
 
     def __post_init__(self) -> None:
         if (self.key is None) == (self.key_field is None):
@@ -321,7 +323,12 @@ def render_row(library: Library, number: int, row: Mapping[str, Any] | BaseExcep
         kept = {name: _field(values, name) for name in spec.keep} if spec.keep else None
         key = spec.key if spec.key is not None else str(_text(values, spec.key_field, "key"))
         locale = _text(values, spec.locale_field, "locale", required=False) if spec.locale_field else None
-        options: dict[str, Any] = {"channel": spec.channel, "strict": spec.strict, "unknown": "ignore"}
+        options: dict[str, Any] = {
+            "channel": spec.channel,
+            "strict": spec.strict,
+            "unknown": "ignore",
+            "opening": spec.opening,
+        }
         if spec.detect_field:
             message = _text(values, spec.detect_field, "message", required=False) or ""
             detection = library.detect(message, hints=locale)

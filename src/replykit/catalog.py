@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from ._yaml import Position, YamlFile, read_yaml
 from .errors import CatalogueError, LocaleError, log_warning
-from .locales import DURATION_UNITS, is_currency_code, load_locale_file, parse_tag
+from .locales import DURATION_UNITS, TONES, is_currency_code, load_locale_file, parse_tag
 from .values import TYPES
 
 GROUPS = ("pre_sale", "mid_sale", "after_sale", "customs", "out_of_stock", "review_request")
@@ -45,6 +45,7 @@ _TEMPLATE_FIELDS = {
     "source": str,
     "notes": str,
     "untranslated": bool,
+    "tone": str,
     "same_as_source": object,  # true, or a list of field names: checked in _read_same_as_source
 }
 #: The texts of a template by the field names that PO files and ``same_as_source`` use.
@@ -114,6 +115,8 @@ class Template:
     source: str | None = None
     #: A placeholder (``new-language`` scaffold): rendering skips it like a missing translation.
     untranslated: bool = False
+    #: How the reply reads (``apology``, ``good_news``, ...): the locale closes it accordingly.
+    tone: str = "neutral"
     #: Fields that are the same as the source's on purpose (a brand name, say): not "unchanged".
     same_as_source: frozenset[str] = frozenset()
     variables: dict[str, Variable] = field(default_factory=dict)
@@ -611,8 +614,12 @@ def _read_template(
             )
         variables[name] = _read_variable(name, spec, fail)
 
+    tone = entry.get("tone", "neutral")
+    if tone not in TONES:
+        raise fail(f"unknown tone {tone!r}; use one of {', '.join(TONES)}", "tone")
     return Template(
         key=key,
+        tone=tone,
         language=language,
         title=entry.get("title", ""),
         file=display,

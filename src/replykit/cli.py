@@ -279,6 +279,11 @@ def show(key: str, language: str | None, catalog: Path | None) -> None:
 )
 @click.option("--country", metavar="CC", help="With --detect-from: the shipping country (ISO code).")
 @click.option("--formality", type=click.Choice(["formal", "informal"]), help="Override the locale's formality.")
+@click.option(
+    "--opening/--no-opening",
+    default=None,
+    help="Whether the reply opens the conversation (greets in a chat).  [default: e-mail yes, chat and SMS no]",
+)
 @click.option("--strict", is_flag=True, help="Fail on a defective translation instead of falling back.")
 @format_option("text", "json")
 @catalog_option
@@ -293,6 +298,7 @@ def render(
     hint: str | None,
     country: str | None,
     formality: str | None,
+    opening: bool | None,
     strict: bool,
     fmt: str,
     catalog: Path | None,
@@ -318,6 +324,7 @@ def render(
             strict=strict,
             formality=formality,
             examples=example,
+            opening=opening,
             values=context,
         )
     except RenderError as exc:
@@ -584,6 +591,11 @@ def _print_suggestions(found: list[Any], fmt: str) -> None:
     help="Error lines go here (default: stderr).",
 )
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@click.option(
+    "--opening/--no-opening",
+    default=None,
+    help="Whether the reply opens the conversation (greets in a chat).  [default: e-mail yes, chat and SMS no]",
+)
 @click.option("--strict", is_flag=True, help="A defective translation fails the row instead of falling back.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @catalog_option
@@ -600,6 +612,7 @@ def batch(
     out_path: Path | None,
     errors_path: Path | None,
     jobs: int,
+    opening: bool | None,
     strict: bool,
     quiet: bool,
     catalog: Path | None,
@@ -623,7 +636,7 @@ def batch(
         lib.template(key)  # an unknown key is a usage error before any row is read
     kept = tuple(f.strip() for f in (keep or "").split(",") if f.strip())
     folder = click.get_current_context().meta.get(_FOLDER)
-    spec = BatchSpec(key, key_field, locale_field, detect_field, cast(Channel, channel), strict, kept, folder)
+    spec = BatchSpec(key, key_field, locale_field, detect_field, cast(Channel, channel), strict, kept, folder, opening)
     source = sys.stdin.buffer if stdin else input_path
     rows: Any = CsvRows(source, delimiter) if fmt == "csv" else JsonlRows(source)
     with rows:

@@ -46,19 +46,33 @@ class Frame:
                 return tidy(compiled.render({"customer": customer, "shop": shop, "agent": agent}))
         return ""
 
-    def sign_off(self, attempt: Attempt, formality: str, shop: str, agent: str) -> str:
-        """The sign-off naming the shop and the agent (remembered: a few pairs sign most replies)."""
+    def sign_off(self, attempt: Attempt, formality: str, shop: str, agent: str, tone: str = "neutral") -> str:
+        """The closing line for the reply's tone (none after an apology that would read wrong),
+        then the signature naming the shop and the agent (remembered: a few pairs sign most replies)."""
         chosen = formality if formality in attempt.settings.sign_off else "formal"
-        cache_key = (attempt.layers, attempt.convert, chosen, shop, agent)
+        cache_key = (attempt.layers, attempt.convert, formality, chosen, shop, agent, tone)
         text = self._sign_offs.get(cache_key)
         if text is None:
-            compiled = self.texts.rule(attempt, ("sign_off", chosen), self.negotiator.locale_data)
-            text = "" if compiled is None else tidy(compiled.render({"shop": shop, "agent": agent}))
+            names = {"shop": shop, "agent": agent}
+            signature = self.texts.rule(attempt, ("sign_off", chosen), self.negotiator.locale_data)
+            closing = self._closing(attempt, tone, formality)
+            lines = [tidy(part.render(names)) for part in (closing, signature) if part is not None]
+            text = "\n".join(line for line in lines if line)
             if len(shop) + len(agent) <= CACHED_NAMES:  # names are the caller's: keep the cache small
                 if len(self._sign_offs) > 1024:
                     self._sign_offs.clear()
                 self._sign_offs[cache_key] = text
         return text
+
+    def _closing(self, attempt: Attempt, tone: str, formality: str) -> Any:
+        """The closing rule for the tone (else the neutral one), in the formality (else formal)."""
+        closing = attempt.settings.closing
+        found = tone if tone in closing else "neutral"
+        by_formality = closing.get(found, {})
+        chosen = formality if formality in by_formality else "formal"
+        if chosen not in by_formality:
+            return None
+        return self.texts.rule(attempt, ("closing", found, chosen), self.negotiator.locale_data)
 
 
 def addressee(values: Mapping[str, Any]) -> Customer | None:

@@ -213,6 +213,7 @@ class Library:
         channel: Channel = "email",
         strict: bool = False,
         jobs: int = 1,
+        opening: bool | None = None,
     ) -> Iterator[BatchResult]:
         """One :class:`~replykit.batch.BatchResult` per row, in order, for a campaign.
 
@@ -223,7 +224,7 @@ class Library:
         """
         from .batch import BatchSpec, render_rows
 
-        spec = BatchSpec(key, key_field, locale_field, detect_field, channel, strict)
+        spec = BatchSpec(key, key_field, locale_field, detect_field, channel, strict, opening=opening)
         return render_rows(self, rows, spec, jobs=jobs)
 
     # -- language detection -------------------------------------------------------------
@@ -247,6 +248,7 @@ class Library:
         strict: bool = False,
         formality: str | None = None,
         examples: bool = False,
+        opening: bool | None = None,
         values: Mapping[str, Any] | None = None,
         **context: Any,
     ) -> Reply:
@@ -265,6 +267,7 @@ class Library:
             strict=strict,
             formality=formality,
             examples=examples,
+            opening=opening,
         )
         return replace(reply, detection=detection)
 
@@ -284,6 +287,7 @@ class Library:
         strict: bool = False,
         formality: str | None = None,
         examples: bool = False,
+        opening: bool | None = None,
         values: Mapping[str, Any] | None = None,
         **context: Any,
     ) -> Reply:
@@ -291,7 +295,9 @@ class Library:
 
         A value whose name is also an option (``locale``, ``channel``, ...) goes in
         ``values``. With ``examples=True`` a value not given is taken from the
-        template's examples and named in ``Reply.example_values``.
+        template's examples and named in ``Reply.example_values``. ``opening`` says
+        whether the reply opens the conversation (default: an e-mail does, a chat or
+        SMS answer does not): only then does a chat greet.
 
         A caller's mistake (unknown key, missing, unknown or bad values, all of them
         at once in ``RenderError.errors``) raises. A defective translation falls back
@@ -306,6 +312,7 @@ class Library:
             strict=strict,
             formality=formality,
             examples=examples,
+            opening=opening,
         )
 
     def render_values(
@@ -320,6 +327,7 @@ class Library:
         formality: str | None = None,
         examples: bool = False,
         unknown: Literal["error", "ignore"] = "error",
+        opening: bool | None = None,
     ) -> Reply:
         """:meth:`render` with the values in a mapping.
 
@@ -335,6 +343,7 @@ class Library:
             formality=formality,
             examples=examples,
             unknown=unknown,
+            opening=opening,
         )
 
     # -- locale negotiation ---------------------------------------------------------------

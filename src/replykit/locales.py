@@ -31,6 +31,8 @@ _TAG_RE = re.compile(
 DEFAULT_CONVERSIONS = {"TW": "s2twp", "HK": "s2hk", "MO": "s2hk"}
 
 FORMALITIES = ("formal", "informal")
+#: The tones a template declares; the locale closes a reply by its tone (no "happy shopping" after an apology).
+TONES = ("neutral", "apology", "good_news", "request", "warning")
 GENDERS = ("female", "male", "neutral", "anonymous")
 
 
@@ -118,6 +120,8 @@ class LocaleSettings:
     formality: Mapping[str, str] = field(default_factory=dict)
     greeting: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     sign_off: Mapping[str, str] = field(default_factory=dict)
+    #: The line before the sign-off, by the reply's tone, then by formality (``Kind regards,``).
+    closing: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     units: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     #: An override of CLDR's minimumGroupingDigits (None: CLDR's, from :mod:`replykit._cldr`).
     minimum_grouping_digits: int | None = None
@@ -248,6 +252,17 @@ def _rule_text(name: str, value: Any) -> str | None:
     return None if isinstance(value, str) else f"{name} must be text (a template), got {_kind(value)}"
 
 
+def _by_formality(name: str, value: Any) -> str | None:
+    if not isinstance(value, dict):
+        return f"{name} must be a mapping of formal and informal to texts"
+    for formality, text in value.items():
+        if formality not in FORMALITIES:
+            return f"{name}: unknown entry {formality!r}; use formal or informal"
+        if not isinstance(text, str):
+            return f"{name}.{formality} must be text (a template), got {_kind(text)}"
+    return None
+
+
 def _greeting_rules(name: str, value: Any) -> str | None:
     if not isinstance(value, dict):
         return f"{name} must be a mapping of female, male, neutral, anonymous to texts"
@@ -308,6 +323,7 @@ _CHECKS: dict[str, Check] = {
     "formality": _mapping_of("formality", (*CHANNELS, "default"), _formality_value),
     "greeting": _mapping_of("greeting", FORMALITIES, _greeting_rules),
     "sign_off": _mapping_of("sign_off", FORMALITIES, _rule_text),
+    "closing": _mapping_of("closing", TONES, _by_formality),
     "units": _mapping_of("units", DURATION_UNITS, _unit_phrases),
     "numbers": _check_numbers,
     "convert": _check_convert,
@@ -348,6 +364,7 @@ def merge_settings(tag: Tag, layers: Iterable[tuple[str, Mapping[str, Any]]]) ->
         formality=dict(merged.get("formality", {})),
         greeting={k: dict(v) for k, v in merged.get("greeting", {}).items() if isinstance(v, dict)},
         sign_off={k: str(v) for k, v in merged.get("sign_off", {}).items()},
+        closing={k: dict(v) for k, v in merged.get("closing", {}).items() if isinstance(v, dict)},
         units={k: dict(v) for k, v in merged.get("units", {}).items() if isinstance(v, dict)},
         minimum_grouping_digits=numbers.get("minimum_grouping_digits"),
         convert=merged.get("convert"),

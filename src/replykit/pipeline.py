@@ -36,7 +36,7 @@ from .frame import Frame, addressee
 from .negotiate import Attempt, Negotiator
 from .render import Reply, check_subject
 from .texts import Texts
-from .typography import tidy
+from .typography import sentence_case, tidy
 from .values import given, read_values
 
 #: Names every render accepts besides the declared variables.
@@ -67,6 +67,7 @@ class Pipeline:
         formality: str | None,
         examples: bool,
         unknown: Literal["error", "ignore"],
+        opening: bool | None = None,
     ) -> Reply:
         """The reply for ``key`` in ``locale`` (see :meth:`replykit.Library.render`)."""
         plan = self.negotiator.plan(locale)
@@ -101,7 +102,8 @@ class Pipeline:
                 continue
             read = self._read(key, variables, values, attempt)
             try:
-                subject, body, html = self._render(template, channel, read, attempt, formality)
+                opens = opening if opening is not None else channel == "email"
+                subject, body, html = self._render(template, channel, read, attempt, formality, opens)
             except TemplateError as exc:  # this translation cannot answer: the next one does
                 _defect(exc, strict, defects)
                 continue
@@ -145,19 +147,32 @@ class Pipeline:
         )
 
     def _render(
-        self, template: Template, channel: str, values: dict[str, Any], attempt: Attempt, formality: str | None
+        self,
+        template: Template,
+        channel: str,
+        values: dict[str, Any],
+        attempt: Attempt,
+        formality: str | None,
+        opening: bool,
     ) -> tuple[str | None, str, str | None]:
-        """Frame, render and lay out one channel's texts (subject, body, HTML body)."""
+        """Frame, render and lay out one channel's texts (subject, body, HTML body).
+
+        A reply that does not open the conversation (a chat answer in the middle of one)
+        is not greeted again.
+        """
         texts, needs = self.texts.channel_texts(template, channel, attempt)
         if needs:
             chosen = formality or attempt.settings.formality_for(channel)
             shop, agent = values["shop"], values["agent"]
             if "greeting" in needs:
-                values["greeting"] = self.frame.greeting(attempt, chosen, addressee(values), shop, agent)
+                customer = addressee(values)
+                values["greeting"] = self.frame.greeting(attempt, chosen, customer, shop, agent) if opening else ""
             if "sign_off" in needs:
-                values["sign_off"] = self.frame.sign_off(attempt, chosen, shop, agent)
+                values["sign_off"] = self.frame.sign_off(attempt, chosen, shop, agent, template.tone)
         if channel != "email":
-            return None, tidy(texts[0].render(values)), None
+            body = tidy(texts[0].render(values))
+            greeted = opening or "greeting" not in needs
+            return None, body if greeted else sentence_case(body), None
         subject, body = tidy(texts[0].render(values)), tidy(texts[1].render(values))
         check_subject(subject, texts[0], values, attempt.locale)
         html = None

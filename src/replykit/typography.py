@@ -13,3 +13,8 @@ def tidy(text: str) -> str:
     if " \n" not in text and "\t\n" not in text:
         return text
     return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
+def sentence_case(text: str) -> str:
+    """A reply that starts mid-sentence once its greeting is left out starts with a capital."""
+    return text[:1].upper() + text[1:] if text[:1].islower() else text

@@ -120,6 +120,14 @@ class LocaleSettings:
     formality: Mapping[str, str] = field(default_factory=dict)
     greeting: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     sign_off: Mapping[str, str] = field(default_factory=dict)
+    #: How a postal address is laid out: a pattern of ``{line1}``, ``{city}``, ``{postcode}``, ...
+    address: str = ""
+    #: Typography: quotation marks around a quoted value, the pattern of a range of numbers in
+    #: prose (``de {0} a {1}``), whether Han characters take a space next to Latin letters and digits
+    #: (None: as written).
+    quotes: tuple[str, str] = ("“", "”")
+    range: str = ""
+    han_spacing: bool | None = None
     #: The line before the sign-off, by the reply's tone, then by formality (``Kind regards,``).
     closing: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     units: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
@@ -312,6 +320,23 @@ def _check_forbidden(value: Any) -> Found:
     return None
 
 
+def _check_typography(value: Any) -> Found:
+    if not isinstance(value, dict):
+        return f"'typography' must be {_MAPPING}, got {_kind(value)}"
+    for key, entry in value.items():
+        if key == "quotes" and not (
+            isinstance(entry, list) and len(entry) == 2 and all(isinstance(q, str) for q in entry)
+        ):
+            return ("typography.quotes is the opening and closing mark, such as ['«', '»']", (key,))
+        if key == "range" and not (isinstance(entry, str) and "{0}" in entry and "{1}" in entry):
+            return ("typography.range is a pattern with {0} and {1}, such as 'de {0} a {1}'", (key,))
+        if key == "han_spacing" and not isinstance(entry, bool):
+            return ("typography.han_spacing is true (a space between Han and Latin letters or digits) or false", (key,))
+        if key not in ("quotes", "range", "han_spacing"):
+            return (f"typography: unknown entry {key!r}; use quotes, range, han_spacing", (str(key),))
+    return None
+
+
 def _limit_value(name: str, value: Any) -> str | None:
     return None if type(value) is int and value > 0 else f"{name} must be a whole number above 0, got {value!r}"
 
@@ -328,6 +353,8 @@ _CHECKS: dict[str, Check] = {
     "numbers": _check_numbers,
     "convert": _check_convert,
     "forbidden": _check_forbidden,
+    "address": _text("address"),
+    "typography": _check_typography,
     "limits": _mapping_of("limits", CHANNELS, _limit_value),
 }
 
@@ -356,6 +383,7 @@ def merge_settings(tag: Tag, layers: Iterable[tuple[str, Mapping[str, Any]]]) ->
             elif name not in merged:
                 merged[name] = value
     numbers = merged.get("numbers", {})
+    typography = merged.get("typography", {})
     limits = {k: v for k, v in merged.get("limits", {}).items() if isinstance(v, int)}
     return LocaleSettings(
         tag=str(tag),
@@ -365,6 +393,10 @@ def merge_settings(tag: Tag, layers: Iterable[tuple[str, Mapping[str, Any]]]) ->
         greeting={k: dict(v) for k, v in merged.get("greeting", {}).items() if isinstance(v, dict)},
         sign_off={k: str(v) for k, v in merged.get("sign_off", {}).items()},
         closing={k: dict(v) for k, v in merged.get("closing", {}).items() if isinstance(v, dict)},
+        address=str(merged.get("address", "")),
+        quotes=tuple(typography.get("quotes", ("“", "”"))),
+        range=str(typography.get("range", "")),
+        han_spacing=typography.get("han_spacing"),
         units={k: dict(v) for k, v in merged.get("units", {}).items() if isinstance(v, dict)},
         minimum_grouping_digits=numbers.get("minimum_grouping_digits"),
         convert=merged.get("convert"),

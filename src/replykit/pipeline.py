@@ -36,7 +36,7 @@ from .frame import Frame, addressee
 from .negotiate import Attempt, Negotiator
 from .render import Reply, check_subject
 from .texts import Texts
-from .typography import sentence_case, tidy
+from .typography import sentence_case, typeset
 from .values import given, read_values
 
 #: Names every render accepts besides the declared variables.
@@ -169,11 +169,13 @@ class Pipeline:
                 values["greeting"] = self.frame.greeting(attempt, chosen, customer, shop, agent) if opening else ""
             if "sign_off" in needs:
                 values["sign_off"] = self.frame.sign_off(attempt, chosen, shop, agent, template.tone)
+        settings = attempt.settings
         if channel != "email":
-            body = tidy(texts[0].render(values))
+            body = typeset(texts[0].render(values), settings, channel)
             greeted = opening or "greeting" not in needs
             return None, body if greeted else sentence_case(body), None
-        subject, body = tidy(texts[0].render(values)), tidy(texts[1].render(values))
+        subject = typeset(texts[0].render(values), settings, channel)
+        body = typeset(texts[1].render(values), settings, channel)
         check_subject(subject, texts[0], values, attempt.locale)
         html = None
         if len(texts) == 3:  # the HTML body escapes every value; line breaks of the sign-off become <br>

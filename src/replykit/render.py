@@ -31,7 +31,7 @@ from ._sandbox import CatalogueSandbox, Limits, TemplateSecurityError, make_sand
 from ._yaml import Position
 from .catalog import Channel
 from .errors import InvalidValueError, ReplykitError, SecurityError, TemplateError, log_warning, shown
-from .values import FORMATTER, Customer, Duration, Formatter, Money, coerce
+from .values import FORMATTER, Address, Customer, Duration, Formatter, Money, coerce
 
 if TYPE_CHECKING:
     from .detect import Detection
@@ -213,6 +213,13 @@ def money_filter(ctx: Context, value: Any, currency: str | None = None, format: 
 
 
 @pass_context
+def quote_filter(ctx: Context, value: Any) -> str:
+    """``{{ product | quote }}``: the value between the locale's quotation marks (“…”, «…», 「…」)."""
+    opening, closing = _fmt(ctx).settings.quotes
+    return f"{opening}{ctx.environment.text(ctx, value)}{closing}"  # type: ignore[attr-defined]
+
+
+@pass_context
 def number_filter(ctx: Context, value: Any, format: str | None = None) -> str:
     _check_pattern(format)
     return _fmt(ctx).number(Decimal(_as("number", value, ctx)), format)  # str() of a number is already formatted
@@ -308,6 +315,7 @@ def duration_filter(ctx: Context, value: Any, unit: str | None = None) -> str:
 FILTERS: dict[str, Callable[..., Any]] = {
     "money": money_filter,
     "number": number_filter,
+    "quote": quote_filter,
     "percent": percent_filter,
     "date": date_filter,
     "datetime": datetime_filter,
@@ -436,7 +444,7 @@ def make_environment(
     """The environment a library's templates compile in (``autoescape`` for HTML texts)."""
     env = make_sandbox(
         FILTERS,
-        values=(Money, Duration, Customer),
+        values=(Money, Duration, Customer, Address),
         limits=limits,
         autoescape=autoescape,
         undefined=Missing,

@@ -1,10 +1,30 @@
 """Step 6 of a reply: the rendered text laid out as the locale writes it.
 
-Rendering leaves the spacing of the template around the values; this step tidies
-what a reader would see as a slip: blank lines at the ends, spaces at line ends.
+Rendering leaves the spacing of the template around the values. This step applies
+the locale file's typography (``typography:``) everywhere, whatever the template
+and the values hold:
+
+* Han characters take no space next to an inserted value, a Latin word or a digit
+  (``han_spacing: false``, Chinese), or exactly one (``true``);
+* in a chat or SMS, a link never runs into the next sentence: what follows it on the
+  same line goes to the next line (a phone would take it as part of the link);
+* blank lines at the ends and spaces at line ends go.
 """
 
 from __future__ import annotations
+
+import re
+
+from .locales import LocaleSettings
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_MARKS = "\u3000-\u303f\uff00-\uffef"  # 、。「」（）：，！ and other full-width marks
+_LINK = re.compile(r"(?:https?://|www\.)[^\s<>\"]*[^\s<>\".,;:!?)\]」』）。，；：！？]", re.IGNORECASE)
+_SPACES = "[ \u00a0\u202f]+"
+_AROUND_HAN = re.compile(
+    rf"(?<=[{_HAN}{_CJK_MARKS}]){_SPACES}(?=[\w{_HAN}])|(?<=[\w%.)]){_SPACES}(?=[{_HAN}{_CJK_MARKS}])"
+)
+_HAN_NEXT_TO_LATIN = re.compile(rf"(?<=[{_HAN}])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9%])(?=[{_HAN}])")
 
 
 def tidy(text: str) -> str:
@@ -15,6 +35,49 @@ def tidy(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.split("\n"))
 
 
+def typeset(text: str, settings: LocaleSettings, channel: str) -> str:
+    """``text`` with the locale's typography applied (see the module's description)."""
+    spaced = settings.han_spacing
+    if spaced is not None and _has_han(text):
+        text = _protected(text, lambda part: _han_spacing(part, spaced))
+    if channel != "email":
+        text = _links_end_their_line(text)
+    return tidy(text)
+
+
 def sentence_case(text: str) -> str:
     """A reply that starts mid-sentence once its greeting is left out starts with a capital."""
     return text[:1].upper() + text[1:] if text[:1].islower() else text
+
+
+def _has_han(text: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
+
+
+def _han_spacing(text: str, spaced: bool) -> str:
+    if spaced:
+        return _HAN_NEXT_TO_LATIN.sub(" ", text)
+    return _AROUND_HAN.sub("", text)
+
+
+def _protected(text: str, change: object) -> str:
+    """Apply ``change`` to the text between links: a link and the space after it stay as written."""
+    out = []
+    last = 0
+    for match in _LINK.finditer(text):
+        out.append(change(text[last : match.start()]))  # type: ignore[operator]
+        out.append(match.group())
+        last = match.end()
+    out.append(change(text[last:]))  # type: ignore[operator]
+    return "".join(out)
+
+
+def _links_end_their_line(text: str) -> str:
+    """Put what follows a link on its line onto the next line."""
+
+    def end_line(match: re.Match[str]) -> str:
+        rest = text[match.end() : match.end() + 1]
+        return match.group() + "\n" if rest in (" ", "\u00a0") else match.group()
+
+    fixed = _LINK.sub(end_line, text)
+    return re.sub(r"\n[ \u00a0]+", "\n", fixed) if fixed != text else text

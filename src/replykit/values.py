@@ -45,6 +45,7 @@ TYPES = (
     "duration",
     "list",
     "customer",
+    "address",
     "boolean",
 )
 
@@ -234,7 +235,14 @@ class Formatter:
         """
         ranged = high is not None and high != low
         count = high if ranged and high is not None else low
-        amount = self.number_range(low, count) if ranged else self.number(low)
+        prose = self.settings.range  # Spanish prose reads "de 3 a 5 días"
+        amount = (
+            (prose or range_pattern(self.locale.language))
+            .replace("{0}", self.number(low))
+            .replace("{1}", self.number(count))
+            if ranged
+            else self.number(low)
+        )
         patterns = self.settings.units.get(unit) or self._cldr_unit(unit)
         if not patterns:
             raise InvalidValueError(
@@ -468,6 +476,42 @@ class Customer:
         return self.full_name
 
     __repr__ = __str__
+
+
+class Address:
+    """A postal address, written in the locale's order with its postcode labelled.
+
+    The locale file's ``address`` pattern places the fields (``{line1}``, ``{city}``,
+    ``{postcode}``, ...); a line whose fields are all empty is left out. An address
+    given as one text is printed as given.
+    """
+
+    __slots__ = ("_fmt", "fields", "text")
+
+    FIELDS = ("name", "line1", "line2", "city", "region", "postcode", "country")
+
+    def __init__(self, fields: Mapping[str, str], text: str, fmt: Formatter) -> None:
+        self.fields = dict(fields)
+        self.text = text
+        self._fmt = fmt
+
+    def __str__(self) -> str:
+        pattern = self._fmt.settings.address
+        if self.text or not pattern:
+            return self.text or ", ".join(v for v in self.fields.values() if v)
+        lines = []
+        for line in pattern.strip("\n").split("\n"):
+            names = _ADDRESS_FIELD.findall(line)
+            if names and not any(self.fields.get(n) for n in names):
+                continue  # nothing to show on this line (no region, no postcode)
+            text = _ADDRESS_FIELD.sub(lambda m: self.fields.get(m.group(1), ""), line)
+            lines.append(re.sub(r"\s*,\s*(?=,|$)|^\s*,\s*", "", text).strip())
+        return "\n".join(line for line in lines if line)
+
+    __repr__ = __str__
+
+
+_ADDRESS_FIELD = re.compile(r"\{(name|line1|line2|city|region|postcode|country)\}")
 
 
 def _has_han(text: str) -> bool:
@@ -871,16 +915,30 @@ def _read_customer(value: Any, fmt: Formatter, language: str) -> Customer:
     )
 
 
-def _name_part(value: Mapping[str, Any], field: str) -> str:
+def _name_part(value: Mapping[str, Any], field: str, owner: str = "customer") -> str:
     part = value.get(field) or ""
     if type(part) is str and part.isascii() and len(part) <= MAX_TEXT:
         return part.strip()  # the common case: nothing invisible to strip
     if not isinstance(part, str):
-        raise InvalidValueError(f"customer {field} must be text, got {shown(part)}")
+        raise InvalidValueError(f"{owner} {field} must be text, got {shown(part)}")
     try:
         return _clean_text(part).strip(BLANK)
     except InvalidValueError as exc:
-        raise InvalidValueError(f"customer {field}: {exc.message}") from None
+        raise InvalidValueError(f"{owner} {field}: {exc.message}") from None
+
+
+def _read_address(value: Any, fmt: Formatter, language: str) -> Address:
+    if isinstance(value, str):
+        return Address({}, _clean_text(value).strip(), fmt)
+    if not isinstance(value, Mapping):
+        raise InvalidValueError("an address is text, or a mapping such as {line1: ..., city: ..., postcode: ...}")
+    unknown = [k for k in value if k not in Address.FIELDS]
+    if unknown:
+        raise InvalidValueError(
+            f"unknown address field(s): {', '.join(shown(k) for k in unknown[:5])}; use {', '.join(Address.FIELDS)}"
+        )
+    fields = {name: _name_part(value, name, "address") for name in Address.FIELDS}
+    return Address(fields, "", fmt)
 
 
 def _read_boolean(value: Any, fmt: Formatter, language: str) -> bool:
@@ -908,6 +966,7 @@ _READERS: dict[str, Callable[[Any, Formatter, str], Any]] = {
     "duration": _read_duration,
     "list": _read_list,
     "customer": _read_customer,
+    "address": _read_address,
     "boolean": _read_boolean,
 }
 

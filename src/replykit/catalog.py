@@ -60,7 +60,15 @@ TEXT_FIELDS = {
 TRANSLATED_FIELDS = ("title", *TEXT_FIELDS)
 _EMAIL_FIELDS = ("subject", "body", "html")
 _VARIABLE_FIELDS = {"type", "example", "required", "description"}
-_SETTINGS = {"shop": str, "agent": str, "default_locale": str, "currency": str, "source_language": str, "groups": list}
+_SETTINGS = {
+    "shop": str,
+    "agent": str,
+    "default_locale": str,
+    "currency": str,
+    "currency_display": str,
+    "source_language": str,
+    "groups": list,
+}
 
 
 @dataclass(frozen=True)
@@ -179,6 +187,9 @@ class Settings:
     agent: str = ""
     default_locale: str = "en-US"
     currency: str | None = None
+    #: How an amount shows its currency: ``auto`` (the sign, or the code where the sign would
+    #: be read as the customer's own currency), ``symbol`` or ``code``.
+    currency_display: str = "auto"
     source_language: str = "en"
     groups: tuple[str, ...] = GROUPS
 
@@ -462,6 +473,14 @@ def _load_settings(root: Path, problems: list[CatalogueError], files: dict[str, 
                     )
                 )
             settings.groups = tuple(g for g in value if g not in bad)
+        elif name == "currency_display" and value not in ("auto", "symbol", "code"):
+            problems.append(
+                CatalogueError(
+                    f"currency_display must be auto, symbol or code, got {value!r}",
+                    file="replykit.yaml",
+                    line=doc.line(name),
+                )
+            )
         elif name == "currency" and not is_currency_code(value.upper()):
             problems.append(
                 CatalogueError(
@@ -653,7 +672,7 @@ def _read_variable(name: str, spec: Any, fail: Any) -> Variable:
     where = ("variables", name)
     if not _NAME_RE.match(name):
         raise fail(f"variable name {name!r} must be letters, digits and underscores", *where)
-    if name in ("greeting", "sign_off", "shop", "agent", "locale"):
+    if name in ("greeting", "sign_off", "shop", "agent", "locale", "ship_to"):
         raise fail(f"{name!r} is provided by replykit; choose another variable name", *where)
     if not isinstance(spec, Mapping):
         raise fail(f"variable {name!r} needs a mapping such as {{type: string, example: ...}}", *where)

@@ -143,7 +143,8 @@ class Negotiator:
         region_currency = local_currency(out) if out.region else None
         shop_currency = self.catalogue.settings.currency
         currency = shop_currency or region_currency or settings.currency or local_currency(out) or "USD"
-        formatter = Formatter(babel, settings, currency, self.now)
+        display = self.catalogue.settings.currency_display
+        formatter = Formatter(babel, settings, currency, self.now, out.region, display)
         regional = self.catalogue.regional
         texts = [str(t) for t in self.chain(out, default) if regional.get(str(t)) == language]
         script = out_script if out.language == "zh" else None

@@ -40,7 +40,7 @@ from .typography import sentence_case, typeset
 from .values import given, read_values
 
 #: Names every render accepts besides the declared variables.
-PROVIDED_VALUES = frozenset({"shop", "agent"})
+PROVIDED_VALUES = frozenset({"shop", "agent", "ship_to"})
 
 
 class Pipeline:

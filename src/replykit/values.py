@@ -77,11 +77,19 @@ class Formatter:
         settings: LocaleSettings,
         currency: str,
         clock: Callable[[], dt.datetime],
+        country: str | None = None,
+        currency_display: str = "auto",
     ) -> None:
         self.locale = locale
         self.settings = settings
         self.currency = currency
         self.clock = clock
+        #: The customer's country (ISO 3166), when known: an amount whose sign also means
+        #: that country's own currency is shown with its code (``USD 1,234.50`` in Mexico).
+        self.country = country
+        #: ``auto`` (as above), ``symbol`` (always the locale's sign) or ``code`` (always the ISO code).
+        self.currency_display = currency_display
+        self._countries: dict[str, Formatter] = {}
         self._plain_digits: bool | None = None  # worked out on first use: a fallback may never format
         self._plural: dict[int, str] = {}
         self._symbols: dict[str, str] = {}
@@ -95,7 +103,31 @@ class Formatter:
         """CLDR's minimumGroupingDigits, decided on the number as it is printed (9999.999 € is 10.000,00 €)."""
         return self.min_grouping < 2 or abs(rounded) >= 10 ** (2 + self.min_grouping)
 
+    def for_country(self, country: str) -> Formatter:
+        """This formatter for a customer in ``country`` (a shipping country given with the values)."""
+        found = self._countries.get(country)
+        if found is None:
+            found = Formatter(self.locale, self.settings, self.currency, self.clock, country, self.currency_display)
+            self._countries[country] = found
+        return found
+
+    def _shows_code(self, currency: str) -> bool:
+        """Whether ``currency`` must be shown by its code: asked so, or its sign here is also the
+        sign of the customer's own, other currency (``$`` for dollars and Mexican pesos)."""
+        if self.currency_display != "auto":
+            return self.currency_display == "code"
+        if self.country is None:
+            return False
+        key = f"{currency}>{self.country}"
+        found = self._symbols.get(key)
+        if found is None:
+            found = "code" if _shares_sign(currency, self.country, self.locale) else "sign"
+            self._symbols[key] = found
+        return found == "code"
+
     def money(self, amount: Decimal, currency: str, fmt: str | None = None) -> str:
+        if fmt is None and self._shows_code(currency):
+            fmt = str(self.locale.currency_formats["standard"].pattern).replace("¤", "¤¤")
         digits = _PRECISION.get(currency)
         if digits is None:
             digits = _PRECISION[currency] = get_currency_precision(currency)
@@ -279,6 +311,24 @@ def _fill(pattern: str, first: str, second: str) -> str:
 
 def _joins(pattern: str) -> bool:
     return pattern.startswith("{0}") and pattern.endswith("{1}") and pattern.count("{") == 2
+
+
+def _shares_sign(currency: str, country: str, locale: Locale) -> bool:
+    """True when ``currency`` is shown here with the same sign that ``country``'s own currency
+    has there: a customer in Mexico reads "$" as pesos."""
+    from .locales import Tag, babel_locale, local_currency
+
+    own = local_currency(Tag("und", None, country))
+    if own is None or own == currency:
+        return False
+    from babel.languages import get_official_languages
+
+    sign = get_currency_symbol(currency, locale)
+    for language in get_official_languages(country, de_facto=True):  # the country's own locales
+        there = babel_locale(Tag(language.split("_")[0], None, country))
+        if there is not None and sign == get_currency_symbol(own, there):
+            return True
+    return False
 
 
 def printed(value: Decimal) -> Decimal:
@@ -568,8 +618,17 @@ def read_values(
     before, in one error.
     """
     language = fmt.locale.language
-    values: dict[str, Any] = {FORMATTER: fmt, "locale": locale}
     problems = problems if problems is not None else []
+    ship_to = context.get("ship_to")
+    if ship_to is not None:  # the customer's country, for amounts whose sign would mislead there
+        if isinstance(ship_to, str) and re.fullmatch(r"[A-Za-z]{2}", ship_to.strip()):
+            fmt = fmt.for_country(ship_to.strip().upper())
+        else:
+            message = (
+                f"variable 'ship_to' (country): expected an ISO 3166 country code such as MX, got {shown(ship_to)}"
+            )
+            problems.append(InvalidValueError(message, variable="ship_to", key=key, locale=locale))
+    values: dict[str, Any] = {FORMATTER: fmt, "locale": locale}
 
     def read(name: str, type_: str, value: Any) -> Any:
         try:

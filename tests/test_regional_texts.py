@@ -1,0 +1,211 @@
+"""Regional texts, the frame of a reply (tone, opening), typography and money across borders."""
+
+from __future__ import annotations
+
+import pytest
+
+import replykit
+from catalogues import MakeCatalog
+
+EN = """
+customs.x:
+  title: X
+  tone: apology
+  variables:
+    customer: {type: customer, example: {first_name: Ana, gender: female}}
+    product: {type: string, example: Lamp}
+    days: {type: duration, example: {min: 3, max: 5}}
+    link: {type: url, example: "https://shop.example/t?id=1"}
+  email:
+    subject: About your {{ product }}
+    body: |
+      {{ greeting }}
+
+      Body EN {{ product | quote }} in {{ days }}.
+
+      {{ sign_off }}
+  chat: "{{ greeting }} sorry, track it here: {{ link }} Thanks"
+"""
+ES = """
+customs.x:
+  title: X es
+  email:
+    subject: Sobre su {{ product }}
+    body: |
+      {{ greeting }}
+
+      Cuerpo ES {{ product | quote }} en {{ days }}, oferta.
+
+      {{ sign_off }}
+  chat: "{{ greeting }} lo sentimos, ya salió: {{ link }} Gracias"
+"""
+ES_MX = """
+customs.x:
+  email:
+    body: |
+      {{ greeting }}
+
+      Cuerpo MX {{ product | quote }} en {{ days }}, cotización.
+
+      {{ sign_off }}
+"""
+ZH = """
+customs.x:
+  title: 标题
+  email:
+    subject: 关于您的 {{ product }}
+    body: |
+      {{ greeting }}
+
+      通过快递发货，预计 {{ days }} 送达。
+
+      {{ sign_off }}
+  chat: "信息：您的 {{ product }} 已发货"
+"""
+ZH_TW = """
+customs.x:
+  chat: "您的 {{ product }} 已出貨"
+"""
+LOCALES = {
+    "locales/en.yaml": """
+        formality: {email: formal, chat: informal}
+        greeting:
+          formal: {female: "Dear Ms. {{ customer.first_name }},", anonymous: "Hello,"}
+          informal: {neutral: "Hi {{ customer.first_name }},", anonymous: "Hi,"}
+        closing:
+          neutral: {formal: "Kind regards,"}
+          apology: {formal: "With our apologies,"}
+        sign_off:
+          formal: "{{ shop }} team"
+    """,
+    "locales/es.yaml": """
+        fallback: [en]
+        greeting:
+          formal: {female: "Estimada {{ customer.first_name }}:"}
+          informal: {neutral: "¡Hola, {{ customer.first_name }}!"}
+        closing:
+          neutral: {formal: "Saludos cordiales."}
+        sign_off:
+          formal: "Equipo de {{ shop }}"
+        typography: {quotes: ["«", "»"], range: "de {0} a {1}"}
+    """,
+    "locales/zh.yaml": """
+        fallback: [en]
+        greeting:
+          formal: {female: "{{ customer.first_name }}女士，您好！"}
+        sign_off:
+          formal: "{{ shop }}客服团队"
+        typography: {quotes: ["“", "”"], han_spacing: false}
+    """,
+    "locales/zh-TW.yaml": """
+        fallback: [zh]
+        typography: {quotes: ["「", "」"]}
+    """,
+}
+
+
+@pytest.fixture
+def lib(make_catalog: MakeCatalog) -> replykit.Library:
+    files = {
+        "templates/en/customs.yaml": EN,
+        "templates/es/customs.yaml": ES,
+        "templates/es-MX/customs.yaml": ES_MX,
+        "templates/zh/customs.yaml": ZH,
+        "templates/zh-TW/customs.yaml": ZH_TW,
+        **LOCALES,
+    }
+    return replykit.load(make_catalog(files, locales=False))
+
+
+def test_a_regional_text_overrides_its_language_field_by_field(lib: replykit.Library) -> None:
+    mx = lib.render("customs.x", locale="es-MX", shop="Lumen", values=lib.examples("customs.x"))
+    es = lib.render("customs.x", locale="es-ES", shop="Lumen", values=lib.examples("customs.x"))
+    assert "Cuerpo MX" in mx.body and mx.subject == "Sobre su Lamp" and mx.texts_from == ("es-MX", "es")
+    assert "Cuerpo ES" in es.body and es.texts_from == ("es",)
+    chat = lib.render("customs.x", locale="es-MX", channel="chat", values=lib.examples("customs.x"))
+    assert chat.body.startswith("Lo sentimos, ya salió") and chat.texts_from == ("es",)
+
+
+def test_traditional_texts_are_the_regions_own_and_converted_only_where_missing(lib: replykit.Library) -> None:
+    tw = lib.render("customs.x", locale="zh-TW", channel="chat", values=lib.examples("customs.x"))
+    assert tw.body == "您的Lamp已出貨" and tw.texts_from == ("zh-TW",)
+    hk = lib.render("customs.x", locale="zh-HK", channel="chat", values=lib.examples("customs.x"))
+    assert hk.body == "信息：您的Lamp已發貨" and hk.texts_from == ("zh",)  # OpenCC's, for want of a text of its own
+
+
+def test_a_regional_text_without_its_language_is_not_used(make_catalog: MakeCatalog) -> None:
+    root = make_catalog(
+        {"templates/en/customs.yaml": EN, "templates/fr-CA/customs.yaml": ES_MX, **LOCALES}, locales=False
+    )
+    reply = replykit.load(root).render("customs.x", locale="fr-CA", values=replykit.load(root).examples("customs.x"))
+    assert reply.language == "en" and "Body EN" in reply.body  # fr-CA is a language of its own here, untranslated
+
+
+def test_the_closing_follows_the_tone(lib: replykit.Library, make_catalog: MakeCatalog) -> None:
+    reply = lib.render("customs.x", locale="en-US", shop="Lumen", values=lib.examples("customs.x"))
+    assert reply.body.endswith("With our apologies,\nLumen team")
+    neutral = EN.replace("  tone: apology\n", "")
+    other = replykit.load(make_catalog({"templates/en/customs.yaml": neutral, **LOCALES}, locales=False))
+    assert other.render("customs.x", shop="Lumen", values=other.examples("customs.x")).body.endswith(
+        "Kind regards,\nLumen team"
+    )
+    es = lib.render("customs.x", locale="es-ES", shop="Lumen", values=lib.examples("customs.x"))
+    assert es.body.endswith("Saludos cordiales.\nEquipo de Lumen")  # no apology closing in es: the neutral one
+
+
+def test_a_chat_greets_only_when_it_opens_the_conversation(lib: replykit.Library) -> None:
+    values = lib.examples("customs.x")
+    assert lib.render("customs.x", channel="chat", values=values).body.startswith("Sorry, track it here:")
+    assert lib.render("customs.x", channel="chat", opening=True, values=values).body.startswith("Hi Ana, sorry")
+    assert lib.render("customs.x", values=values).body.startswith("Dear Ms. Ana,")  # an e-mail opens
+
+
+def test_locale_typography(lib: replykit.Library) -> None:
+    values = lib.examples("customs.x")
+    es = lib.render("customs.x", locale="es-ES", values=values)
+    assert "«Lamp» en de 3 a 5 días" in es.body
+    zh = lib.render("customs.x", locale="zh-CN", values=values)
+    assert zh.subject == "关于您的Lamp" and "预计3-5天送达" in zh.body
+    chat = lib.render("customs.x", channel="chat", values=values)
+    assert chat.body == "Sorry, track it here: https://shop.example/t?id=1\nThanks"
+
+
+@pytest.mark.parametrize(
+    ("locale", "ship_to", "amount", "expected"),
+    [("en-US", None, "12 USD", "$12.00"), ("en-US", "MX", "12 USD", "USD\u00a012.00"), ("en-US", "CA", "12 USD", "USD\u00a012.00"),
+     ("en-US", "DE", "12 USD", "$12.00"), ("en-CA", None, "12 USD", "US$12.00"), ("es-MX", None, "12 USD", "USD\u00a012.00"),
+     ("es-MX", None, "12 MXN", "$12.00")],
+)  # fmt: skip
+def test_money_that_cannot_be_misread_across_borders(
+    make_catalog: MakeCatalog, locale: str, ship_to: str | None, amount: str, expected: str
+) -> None:
+    entry = "customs.m:\n  title: M\n  variables:\n    m: {type: money, example: 1}\n  chat: '{{ m }}'\n"
+    lib = replykit.load(make_catalog({"templates/en/customs.yaml": entry, "templates/es/customs.yaml": entry}))
+    extra = {"ship_to": ship_to} if ship_to else {}
+    assert lib.render("customs.m", locale=locale, channel="chat", m=amount, **extra).body == expected
+
+
+def test_a_shop_can_force_the_code_or_the_sign(make_catalog: MakeCatalog) -> None:
+    entry = "customs.m:\n  title: M\n  variables:\n    m: {type: money, example: 1}\n  chat: '{{ m }}'\n"
+    for display, expected in (("code", "USD\u00a012.00"), ("symbol", "$12.00")):
+        root = make_catalog({"templates/en/customs.yaml": entry, "replykit.yaml": f"currency_display: {display}\n"})
+        lib = replykit.load(root)
+        assert lib.render("customs.m", channel="chat", m="12 USD", ship_to="MX").body == expected
+
+
+def test_an_address_is_laid_out_the_locales_way(make_catalog: MakeCatalog) -> None:
+    entry = "customs.a:\n  title: A\n  variables:\n    a: {type: address, example: x}\n  chat: '{{ a }}'\n"
+    locales = {
+        "locales/en.yaml": "address: |\n  {line1}\n  {line2}\n  {city}, {region}\n  Postcode: {postcode}\n  {country}\n",
+        "locales/zh.yaml": "fallback: [en]\naddress: |\n  {country}{region}{city}{line1}{line2}\n  邮政编码：{postcode}\n",
+    }
+    files = {"templates/en/customs.yaml": entry, "templates/zh/customs.yaml": entry, **locales}
+    lib = replykit.load(make_catalog(files, locales=False))
+    address = {"line1": "1 Main St", "city": "Springfield", "postcode": "12345", "country": "USA"}
+    assert lib.render("customs.a", channel="chat", a=address).body == "1 Main St\nSpringfield\nPostcode: 12345\nUSA"
+    china = {"line1": "世纪大道100号", "city": "上海市", "region": "", "postcode": "200120", "country": "中国"}
+    assert (
+        lib.render("customs.a", locale="zh-CN", channel="chat", a=china).body
+        == "中国上海市世纪大道100号\n邮政编码：200120"
+    )
+    assert lib.render("customs.a", channel="chat", a="as typed, 123").body == "as typed, 123"

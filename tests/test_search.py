@@ -109,9 +109,12 @@ def test_cli_search_and_suggest() -> None:
     text = runner.invoke(main, ["search", "aduana", "--limit", "2"])
     assert text.exit_code == 0 and len(text.stdout.splitlines()) == 2 and "[es]" in text.stdout
     data = json.loads(runner.invoke(main, ["search", "退款", "--format", "json"]).stdout)
-    assert set(data[0]) == {"key", "score", "title", "language", "matched"} and data[0]["language"] == "zh"
+    assert set(data[0]) == {"key", "score", "title", "language", "matched", "fits"} and data[0]["language"] == "zh"
     suggested = json.loads(runner.invoke(main, ["suggest", "my parcel arrived damaged", "--format", "json"]).stdout)
     assert suggested[0]["key"] == "after_sale.damaged_item"
+    assert suggested[0]["fits"] is True
+    loose = runner.invoke(main, ["suggest", "my cat ate the box lol"])
+    assert loose.exit_code == 0 and "no template fits this message well" in loose.stderr
     nothing = runner.invoke(main, ["search", "👍"])
     assert nothing.exit_code == 0 and "no matching template" in nothing.stderr
     bad = runner.invoke(main, ["search", "x", "--group", "custom"])

@@ -564,6 +564,8 @@ def _print_suggestions(found: list[Any], fmt: str) -> None:
     if not found:
         click.echo("no matching template", err=True)
         return
+    if not found[0].fits:
+        click.echo("no template fits this message well; the closest ones:", err=True)
     width = max(len(s.key) for s in found)
     for s in found:
         click.echo(f"{s.score:5.1f}  {s.key:<{width}}  [{s.language}] {s.title}  ({s.matched})")

@@ -209,3 +209,22 @@ def test_an_address_is_laid_out_the_locales_way(make_catalog: MakeCatalog) -> No
         == "中国上海市世纪大道100号\n邮政编码：200120"
     )
     assert lib.render("customs.a", channel="chat", a="as typed, 123").body == "as typed, 123"
+
+
+def test_the_gallery_shows_every_key_and_channel_with_varied_data(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from replykit.cli import main
+
+    out = Path(str(tmp_path)) / "gallery"
+    result = CliRunner().invoke(main, ["gallery", "--locale", "es-MX", "--locale", "zh-TW", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lib = replykit.load()
+    text = (out / "gallery-es-MX.md").read_text(encoding="utf-8")
+    for key in lib.keys():
+        assert f"## {key}:" in text
+    assert "Estimada María:" in text and "Estimado James:" in text and "does not render" not in text
+    assert "amount in MXN" in text and "amount in USD" in text and "a long product name" in text
+    assert "陳先生" in (out / "gallery-zh-TW.md").read_text(encoding="utf-8")

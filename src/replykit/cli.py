@@ -536,6 +536,24 @@ def new_language_command(tag: str, catalog: Path | None) -> None:
 
 
 @main.command()
+@click.option("--locale", "locales", multiple=True, help="A locale to show (repeatable). Default: every locale file's.")
+@click.option("--out", "out_dir", type=FOLDER, required=True, help="The folder to write gallery-LOCALE.md files into.")
+@catalog_option
+def gallery(locales: tuple[str, ...], out_dir: Path, catalog: Path | None) -> None:
+    """Write every reply of each locale, with varied data, into one file per locale for review."""
+    from ._atomic import atomic_write
+    from .gallery import gallery as make_gallery
+
+    lib = _library(catalog)
+    chosen = locales or tuple(sorted(lib.catalogue.locale_files))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for locale in chosen:
+        path = out_dir / f"gallery-{lib.negotiate(locale)}.md"
+        atomic_write(path, make_gallery(lib, locale).encode("utf-8"))
+        click.echo(f"wrote {path}", err=True)
+
+
+@main.command()
 @click.argument("query")
 @click.option("--language", help="Only templates in this language (e.g. es).")
 @click.option("--group", help="Only keys of this group (e.g. customs).")

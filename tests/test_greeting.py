@@ -73,8 +73,11 @@ def test_sign_off_names_shop_and_agent(lib: replykit.Library) -> None:
 
 
 def test_sign_off_without_shop_or_agent_has_no_gaps(lib: replykit.Library) -> None:
-    body = lib.render(KEY, locale="en-US", **lib.examples(KEY)).body
+    examples = {k: v for k, v in lib.examples(KEY).items() if k not in ("shop", "agent")}
+    body = lib.render(KEY, locale="en-US", **examples).body
     assert body.endswith("Kind regards,\nCustomer Service")
+    named = lib.render(KEY, locale="en-US", **lib.examples(KEY)).body  # the examples sign with a real name
+    assert named.endswith("Ana\nLumen Home Customer Service")
 
 
 def test_shop_and_agent_come_from_catalogue_settings(make_catalog, tmp_path) -> None:  # type: ignore[no-untyped-def]

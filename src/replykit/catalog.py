@@ -68,6 +68,7 @@ _SETTINGS = {
     "currency_display": str,
     "source_language": str,
     "groups": list,
+    "examples": dict,
 }
 
 
@@ -191,6 +192,9 @@ class Settings:
     #: be read as the customer's own currency), ``symbol`` or ``code``.
     currency_display: str = "auto"
     source_language: str = "en"
+    #: Example shop and agent names for previews and lint (``{shop: Lumen Home, agent: Ana}``),
+    #: so a preview shows a real signature.
+    examples: dict[str, str] = field(default_factory=dict)
     groups: tuple[str, ...] = GROUPS
 
 
@@ -457,7 +461,7 @@ def _load_settings(root: Path, problems: list[CatalogueError], files: dict[str, 
         elif not isinstance(value, expected):
             problems.append(
                 CatalogueError(
-                    f"setting {name!r} must be a {'list' if expected is list else 'string'}",
+                    f"setting {name!r} must be a {'list' if expected is list else 'mapping' if expected is dict else 'string'}",
                     file="replykit.yaml",
                     line=doc.line(name),
                 )
@@ -473,6 +477,16 @@ def _load_settings(root: Path, problems: list[CatalogueError], files: dict[str, 
                     )
                 )
             settings.groups = tuple(g for g in value if g not in bad)
+        elif name == "examples" and not (
+            set(value) <= {"shop", "agent"} and all(isinstance(v, str) for v in value.values())
+        ):
+            problems.append(
+                CatalogueError(
+                    "examples gives example names for shop and agent, such as {shop: Lumen Home, agent: Ana}",
+                    file="replykit.yaml",
+                    line=doc.line(name),
+                )
+            )
         elif name == "currency_display" and value not in ("auto", "symbol", "code"):
             problems.append(
                 CatalogueError(

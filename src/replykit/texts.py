@@ -106,6 +106,7 @@ class Texts:
                         examples[name] = var.example
             if attempt.convert and not any(self._same_script(attempt, t.language) for t in translated[1:]):
                 examples = _convert_data(examples, attempt.convert)
+        examples.update(self.catalogue.settings.examples)  # a real signature in previews
         return to_plain(examples)  # type: ignore[no-any-return]
 
     def channel_texts(

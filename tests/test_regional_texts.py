@@ -228,3 +228,30 @@ def test_the_gallery_shows_every_key_and_channel_with_varied_data(tmp_path: obje
     assert "Estimada María:" in text and "Estimado James:" in text and "does not render" not in text
     assert "amount in MXN" in text and "amount in USD" in text and "a long product name" in text
     assert "陳先生" in (out / "gallery-zh-TW.md").read_text(encoding="utf-8")
+
+
+def test_stamps_and_po_files_understand_regions(make_catalog: MakeCatalog) -> None:
+    import io
+
+    from babel.messages.pofile import read_po, write_po
+
+    from replykit import po
+
+    files = {"templates/en/customs.yaml": EN, "templates/es/customs.yaml": ES, "templates/es-MX/customs.yaml": ES_MX}
+    root = make_catalog({**files, **LOCALES}, locales=False)
+    lib = replykit.load(root)
+    assert po.stamp(lib, "es-MX") == ["customs.x"]
+    lib = replykit.load(root)
+    assert po.translation_status(lib, "es-MX") == {"customs.x": "translated"}
+    catalog = read_po(io.BytesIO(po.export_po(lib, "es-MX")))
+    messages = {m.context: m for m in catalog if m.id}
+    assert messages["customs.x:email.body"].id.startswith("{{ greeting }}\n\nCuerpo ES")  # what the region overrides
+    assert "Cuerpo MX" in messages["customs.x:email.body"].string and messages["customs.x:chat"].string == ""
+    messages["customs.x:chat"].string = "{{ greeting }} lo sentimos, ya se envió: {{ link }} Gracias"
+    out = io.BytesIO()
+    write_po(out, catalog)
+    po.import_po(lib, out.getvalue(), "es-MX")
+    written = (root / "templates/es-MX/customs.yaml").read_text(encoding="utf-8")
+    assert "ya se envió" in written and "title" not in written and "Cuerpo ES" not in written
+    (root / "templates/es/customs.yaml").write_text(ES.replace("oferta", "promoción"), encoding="utf-8")
+    assert po.translation_status(replykit.load(root), "es-MX") == {"customs.x": "stale"}  # what it overrides changed

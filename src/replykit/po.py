@@ -101,15 +101,18 @@ def translation_status(library: Library, language: str) -> dict[str, Status]:
     lang = str(parse_tag(language))
     translations = library.catalogue.templates.get(lang, {})
     status: dict[str, Status] = {}
-    for key, source in _sources(library).items():
+    regional = lang in library.catalogue.regional
+    for key, source in _sources(library, lang).items():
         found = translations.get(key)
+        if regional and found is None:
+            continue  # a region overrides only what differs: nothing is missing
         if found is None:
             status[key] = "missing"
         elif found.untranslated:
             status[key] = "untranslated"
         elif found.made_from_older(source):
             status[key] = "stale"
-        elif found is not source and found.unchanged(source):
+        elif found is not source and not regional and found.unchanged(source):
             status[key] = "unchanged"
         else:
             status[key] = "translated"
@@ -140,7 +143,7 @@ def export_po(library: Library, language: str) -> bytes:
         ),
     )
     translations = library.catalogue.templates.get(lang, {})
-    for key, source in _sources(library).items():
+    for key, source in _sources(library, lang).items():
         translation = translations.get(key)
         current = _fields(translation) if translation is not None else {}
         stale = translation is not None and translation.made_from_older(source)
@@ -203,24 +206,31 @@ def import_po(library: Library, po_file: str | Path | bytes, language: str, *, n
             raise CatalogueError(f"cannot read the PO file: {exc.strerror}", file=display) from None
     catalog = _read_po(data, display)
     _check_language(catalog, data, display, lang)
-    entries = _entries(library, catalog, display)
+    entries = _entries(library, catalog, display, lang)
 
     report = ImportReport()
     changes: dict[str, list[Change]] = {}
     translations = library.catalogue.templates.get(lang, {})
-    sources = _sources(library)
+    sources = _sources(library, lang)
     for key, by_field in entries.items():
         source = sources[key]
         translation = translations.get(key)
         translated = {f: e.text for f, e in by_field.items() if e.text}
         if translated and translation is None:
             _check_not_broken(library, lang, key, by_field, display)
-        complete = all(f in by_field and by_field[f].text and by_field[f].current for f in _fields(source))
+        needed = (
+            [f for f in _fields(source) if f in translated] if lang in library.catalogue.regional else _fields(source)
+        )
+        complete = bool(needed) and all(f in by_field and by_field[f].text and by_field[f].current for f in needed)
         if translation is None:
             if not translated:
                 continue
             file = _group_file(library, lang, source.group)
-            entry = _new_entry(source, translated, complete)
+            if lang in library.catalogue.regional:  # a region holds only what it changes
+                translated = {n: t for n, t in translated.items() if t != _fields(source).get(n)}
+                if not translated:
+                    continue
+            entry = _new_entry(source, translated, complete, partial=lang in library.catalogue.regional)
             changes.setdefault(file, []).append(Change((key,), entry))
             report.added.append(key)
             report.fields += [(file, key, f) for f in translated]
@@ -333,9 +343,9 @@ def _check_language(catalog: Catalog, data: bytes, display: str, lang: str) -> N
         )
 
 
-def _entries(library: Library, catalog: Catalog, display: str) -> dict[str, dict[str, _Entry]]:
+def _entries(library: Library, catalog: Catalog, display: str, lang: str) -> dict[str, dict[str, _Entry]]:
     """The PO messages by key and field, checked against the catalogue."""
-    sources = _sources(library)
+    sources = _sources(library, lang)
     out: dict[str, dict[str, _Entry]] = {}
     message: Message
     for message in catalog:
@@ -445,12 +455,17 @@ def _usable(source: Template, translation: Template, translated: Mapping[str, st
     )
 
 
-def _new_entry(source: Template, translated: Mapping[str, str], complete: bool) -> dict[str, Value]:
-    """A new key in the source's layout; untranslated texts are English and mark the entry."""
+def _new_entry(
+    source: Template, translated: Mapping[str, str], complete: bool, *, partial: bool = False
+) -> dict[str, Value]:
+    """A new key in the source's layout; untranslated texts are English and mark the entry.
+    A ``partial`` entry (a regional override) holds only the translated fields."""
     english = _fields(source)
+    if partial:
+        english = {n: t for n, t in english.items() if n in translated}
     text = {n: _same_trailing_newlines(translated.get(n, ""), english[n]) or english[n] for n in english}
-    entry: dict[str, Value] = {"title": text["title"]}
-    if not all(n in translated for n in english if n == "title" or n in _TEXTS):
+    entry: dict[str, Value] = {"title": text["title"]} if "title" in text else {}
+    if not partial and not all(n in translated for n in english if n == "title" or n in _TEXTS):
         entry["untranslated"] = True
     for name in ("keywords", "phrases"):
         if name in translated:
@@ -477,7 +492,7 @@ def stamp(library: Library, language: str, keys: Iterable[str] | None = None) ->
     """
     lang = _translation_language(library, language)
     _check_writable(library.catalogue.root)
-    sources = _sources(library)
+    sources = _sources(library, lang)
     translations = library.catalogue.templates.get(lang, {})
     if keys is None:
         chosen = [k for k, t in translations.items() if k in sources and not t.untranslated]
@@ -555,8 +570,11 @@ def new_language(root: str | Path, tag: str) -> list[Path]:
 # -- helpers ----------------------------------------------------------------------------
 
 
-def _sources(library: Library) -> dict[str, Template]:
-    return library.catalogue.templates.get(library.source_language, {})
+def _sources(library: Library, language: str | None = None) -> dict[str, Template]:
+    """The texts a language translates: the source language's; for a regional folder
+    (``es-MX``), its language's (``es``), which it overrides."""
+    base = library.catalogue.regional.get(language or "") or library.source_language
+    return library.catalogue.templates.get(base, {})
 
 
 def _translation_language(library: Library, language: str) -> str:
@@ -665,6 +683,7 @@ def _write(library: Library, lang: str, changes: Mapping[str, list[Change]]) -> 
                 {},
                 problems,
                 {},
+                lang in library.catalogue.regional,
             )
             touched = {c.path[0] for c in file_changes}
             for problem in problems:

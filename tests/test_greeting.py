@@ -63,7 +63,7 @@ def test_formality_can_be_overridden(lib: replykit.Library) -> None:
 def test_sign_off_names_shop_and_agent(lib: replykit.Library) -> None:
     context = {**lib.examples(KEY), "shop": "Lumen Home", "agent": "Ana"}
     en = lib.render(KEY, locale="en-US", **context).body
-    assert en.endswith("Kind regards,\nAna\nLumen Home Customer Service")
+    assert en.endswith("Best regards,\nAna\nLumen Home Customer Service")
     es = lib.render(KEY, locale="es-ES", **context).body
     assert es.endswith("Un cordial saludo.\nAna\nAtención al cliente de Lumen Home")
     mx = lib.render(KEY, locale="es-MX", **context).body
@@ -75,7 +75,7 @@ def test_sign_off_names_shop_and_agent(lib: replykit.Library) -> None:
 def test_sign_off_without_shop_or_agent_has_no_gaps(lib: replykit.Library) -> None:
     examples = {k: v for k, v in lib.examples(KEY).items() if k not in ("shop", "agent")}
     body = lib.render(KEY, locale="en-US", **examples).body
-    assert body.endswith("Kind regards,\nCustomer Service")
+    assert body.endswith("Best regards,\nCustomer Service")
     named = lib.render(KEY, locale="en-US", **lib.examples(KEY)).body  # the examples sign with a real name
     assert named.endswith("Ana\nLumen Home Customer Service")
 

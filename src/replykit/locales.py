@@ -120,6 +120,9 @@ class LocaleSettings:
     formality: Mapping[str, str] = field(default_factory=dict)
     greeting: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     sign_off: Mapping[str, str] = field(default_factory=dict)
+    #: Words this locale does not use, with what it writes instead (Mainland 發貨 -> Taiwan 出貨):
+    #: lint reports them in this locale's replies.
+    avoid: Mapping[str, str] = field(default_factory=dict)
     #: How a postal address is laid out: a pattern of ``{line1}``, ``{city}``, ``{postcode}``, ...
     address: str = ""
     #: Typography: quotation marks around a quoted value, the pattern of a range of numbers in
@@ -320,6 +323,12 @@ def _check_forbidden(value: Any) -> Found:
     return None
 
 
+def _check_avoid(value: Any) -> Found:
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        return "'avoid' maps a word this locale does not use to the one it writes, such as {發貨: 出貨}"
+    return None
+
+
 def _check_typography(value: Any) -> Found:
     if not isinstance(value, dict):
         return f"'typography' must be {_MAPPING}, got {_kind(value)}"
@@ -354,6 +363,7 @@ _CHECKS: dict[str, Check] = {
     "convert": _check_convert,
     "forbidden": _check_forbidden,
     "address": _text("address"),
+    "avoid": _check_avoid,
     "typography": _check_typography,
     "limits": _mapping_of("limits", CHANNELS, _limit_value),
 }
@@ -394,6 +404,7 @@ def merge_settings(tag: Tag, layers: Iterable[tuple[str, Mapping[str, Any]]]) ->
         sign_off={k: str(v) for k, v in merged.get("sign_off", {}).items()},
         closing={k: dict(v) for k, v in merged.get("closing", {}).items() if isinstance(v, dict)},
         address=str(merged.get("address", "")),
+        avoid=dict(merged.get("avoid", {})),
         quotes=tuple(typography.get("quotes", ("“", "”"))),
         range=str(typography.get("range", "")),
         han_spacing=typography.get("han_spacing"),

@@ -1,0 +1,178 @@
+"""Lint checks of how a reply reads in its market: what a native agent would fix.
+
+Each is a small function over the lint context (see :mod:`replykit.lint`):
+
+* ``han-spacing``: a Chinese text that puts a space between Han characters and a
+  value (the locale's typography removes it; the source should not have it);
+* ``closing-tone``: an apology or warning that closes cheerfully ("祝您购物愉快",
+  "Happy shopping") or a locale with no closing for a tone its templates use;
+* ``avoided-term``: a reply with a word its locale does not use (Mainland 發貨 in a
+  Taiwan reply), from the locale file's ``avoid:`` list;
+* ``ambiguous-currency``: a text that writes a currency sign next to a value
+  (``${{ total }}``), which the currency rule cannot make unambiguous;
+* ``link-run-on``: a link that runs into the next word in a text (``{{ url }}If``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from .errors import ReplykitError
+
+if TYPE_CHECKING:
+    from .lint import Context, Finding
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff"
+_SPACED_VALUE = re.compile(rf"[{_HAN}][ \u00a0]+\{{\{{|\}}\}}[ \u00a0]+[{_HAN}]")
+_SIGN_NEXT_TO_VALUE = re.compile(r"(?:US\$|[$€£¥￥₹])\s?\{\{|\}\}\s?(?:[$€£¥￥₹]|US\$)")
+_LINK_INTO_WORD = re.compile(r"\{\{\s*(\w+)\s*\}\}(?=[^\s.,;:!?)\]」』）。，；：！？\"'])")
+#: Closings that cheer: they do not belong after an apology or a warning.
+CHEERFUL = (
+    "祝您购物愉快",
+    "祝您購物愉快",
+    "happy shopping",
+    "enjoy your shopping",
+    "¡felices compras",
+    "disfrute de sus compras",
+)
+
+
+def check_han_spacing(ctx: Context) -> Iterator[Finding]:
+    """han-spacing: Chinese text writes values without spaces around them."""
+    for template in ctx.catalogue.iter_templates():
+        if not template.language.startswith("zh"):
+            continue
+        for (channel, part), text in template.texts.items():
+            for number, line in enumerate(text.text.splitlines(), start=1):
+                if _SPACED_VALUE.search(line):
+                    yield ctx.finding(
+                        "han-spacing", template,
+                        f"{channel} {part}: a space between Han characters and a value; write 在{{{{ date }}}}前, "
+                        "not 在 {{ date }} 前",
+                        text.position.text_line(number),
+                    )  # fmt: skip
+                    break
+
+
+def check_closing_tone(ctx: Context) -> Iterator[Finding]:
+    """closing-tone: no cheerful closing after an apology or a warning, in the text or from the locale."""
+    for template in ctx.catalogue.iter_templates():
+        if template.tone not in ("apology", "warning"):
+            continue
+        for (channel, part), text in template.texts.items():
+            folded = text.text.casefold()
+            cheer = next((c for c in CHEERFUL if c in folded), None)
+            if cheer:
+                yield ctx.finding(
+                    "closing-tone", template,
+                    f"{channel} {part}: '{cheer}' closes a reply whose tone is {template.tone}; leave it to the "
+                    "locale's closing for that tone",
+                    text.position.line,
+                )  # fmt: skip
+    for language in ctx.catalogue.base_languages:
+        tones = {t.tone for t in ctx.catalogue.templates.get(language, {}).values() if _signs(t)}
+        attempt = ctx.library.pipeline.negotiator.plan(language).attempts[0]
+        closing = attempt.settings.closing
+        for tone in sorted(tones - set(closing) - {"neutral"}):
+            if closing:
+                file = attempt.settings.file or f"locales/{language}.yaml"
+                yield _locale_finding(
+                    ctx, file, language,
+                    f"no closing for the tone {tone!r}: its replies close with the neutral one; add closing.{tone}",
+                )  # fmt: skip
+
+
+def check_avoided_terms(ctx: Context) -> Iterator[Finding]:
+    """avoided-term: a reply uses a word its locale avoids (the locale file's ``avoid:``)."""
+    for locale in sorted(ctx.catalogue.locale_files):
+        plan = ctx.library.pipeline.negotiator.plan(locale)
+        attempt = plan.attempts[0]
+        avoid = attempt.settings.avoid
+        if not avoid or plan.requested != locale:
+            continue
+        for key in ctx.catalogue.keys():
+            try:
+                template = ctx.library.template(key)
+            except ReplykitError:
+                continue
+            for channel in template.channels:
+                try:
+                    reply = ctx.render(key, locale, channel)
+                except ReplykitError:
+                    continue  # reported by the render check
+                text = f"{reply.subject or ''}\n{reply.body}"
+                answered = reply.texts_from[0] if reply.texts_from else attempt.language
+                found = ctx.catalogue.get(answered, key) or template
+                hint = "" if answered == locale else f"; or give {locale} a text of its own in templates/{locale}/"
+                for word, instead in avoid.items():
+                    if word in text:
+                        yield ctx.finding(
+                            "avoided-term", found,
+                            f"the {locale} {channel} reply writes {word!r}, which {locale} does not use: "
+                            f"write {instead!r}{hint}",
+                        )  # fmt: skip
+
+
+def check_ambiguous_currency(ctx: Context) -> Iterator[Finding]:
+    """ambiguous-currency: a currency sign written next to a value bypasses the currency rule."""
+    for template in ctx.catalogue.iter_templates():
+        for (channel, part), text in template.texts.items():
+            for number, line in enumerate(text.text.splitlines(), start=1):
+                if _SIGN_NEXT_TO_VALUE.search(line):
+                    yield ctx.finding(
+                        "ambiguous-currency", template,
+                        f"{channel} {part}: a currency sign written next to a value; give the value as money "
+                        "(its currency is then shown so that no customer misreads it)",
+                        text.position.text_line(number),
+                    )  # fmt: skip
+                    break
+
+
+def check_link_run_on(ctx: Context) -> Iterator[Finding]:
+    """link-run-on: a link placeholder followed directly by a word: phones take it into the link."""
+    for template in ctx.catalogue.iter_templates():
+        urls = (
+            {n for n, v in ctx.library.variables(template.key).items() if v.type == "url"}
+            if _known(ctx, template.key)
+            else set()
+        )
+        for (channel, part), text in template.texts.items():
+            for match in _LINK_INTO_WORD.finditer(text.text):
+                if match.group(1) in urls:
+                    yield ctx.finding(
+                        "link-run-on", template,
+                        f"{channel} {part}: {{{{ {match.group(1)} }}}} runs into the next word; put a space or a line "
+                        "break after a link",
+                        text.position.line,
+                    )  # fmt: skip
+
+
+def _known(ctx: Context, key: str) -> bool:
+    try:
+        ctx.library.variables(key)
+    except ReplykitError:
+        return False
+    return True
+
+
+def _signs(template: object) -> bool:
+    texts = getattr(template, "texts", {})
+    return any("sign_off" in t.text for t in texts.values())
+
+
+def _locale_finding(ctx: Context, file: str, language: str, message: str) -> Finding:
+    from .lint import CODES, Finding
+
+    return Finding(file, 1, "closing-tone", CODES["closing-tone"], None, language, message)
+
+
+STYLE_CHECKS = [check_han_spacing, check_closing_tone, check_avoided_terms, check_ambiguous_currency, check_link_run_on]
+STYLE_CODES = {
+    "han-spacing": "warning",
+    "closing-tone": "warning",
+    "avoided-term": "warning",
+    "ambiguous-currency": "error",
+    "link-run-on": "warning",
+}

@@ -10,7 +10,7 @@ amount, the Chinese conversion). The chain comes from the locale files'
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -116,8 +116,20 @@ class Negotiator:
 
     def _attempt(self, language: str, lang_tag: Tag, out: Tag, name: str, default: Tag) -> Attempt:
         files = self.catalogue.locale_files
-        layers = tuple(files[str(t)][0] for t in self.chain(out, default) if str(t) in files)
-        settings = merge_settings(out, [(d, self._locale_data[d]) for d in layers])
+        tags = [t for t in self.chain(out, default) if str(t) in files]
+        layers = tuple(files[str(t)][0] for t in tags)
+        # A reply's words (greeting, closing, signature, unit phrases, typography) come only
+        # from locale files of its own language: never an English closing under Spanish text.
+        data = [
+            (
+                files[str(t)][0],
+                self._locale_data[files[str(t)][0]]
+                if t.language == out.language
+                else _formats_only(self._locale_data[files[str(t)][0]]),
+            )
+            for t in tags
+        ]
+        settings = merge_settings(out, data)
         babel = babel_locale(out) or babel_locale(default) or Locale.parse("en")
         convert = None
         out_script = out.script or babel.script
@@ -190,6 +202,14 @@ class Negotiator:
         expand(full_tag(default))
         expand(parse_tag(self.catalogue.settings.source_language))
         return out
+
+
+#: Settings that are words of a language, which another language's locale file never gives.
+WORDS = frozenset({"greeting", "sign_off", "closing", "units", "address", "typography", "avoid", "forbidden", "name"})
+
+
+def _formats_only(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in data.items() if name not in WORDS}
 
 
 def variants(tag: Tag) -> list[Tag]:

@@ -79,12 +79,14 @@ class Pipeline:
         first = plan.attempts[0]
         problems = _unknown_names(values, variables, key, first.locale) if unknown == "error" else []
         filled: tuple[str, ...] = ()
-        if examples:
-            missing = [name for name in variables if given(values.get(name)) is None]
+        if examples:  # the shop and agent too, so that a preview shows a real signature
+            sample = self.examples(key, locale)
+            missing = [
+                name for name in (*variables, "shop", "agent") if name in sample and given(values.get(name)) is None
+            ]
             if missing:
-                sample = self.examples(key, locale)
                 values = {**values, **{name: sample[name] for name in missing}}
-                filled = tuple(missing)
+                filled = tuple(name for name in missing if name in variables)
         for name in required:
             value = values.get(name)
             if given(value) is None:

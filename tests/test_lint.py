@@ -388,7 +388,7 @@ def test_linting_in_processes_finds_exactly_what_one_process_finds(
     monkeypatch.setattr(lint_module, "PARALLEL_BYTES", 0)
     library = replykit.load(flawed_copy)
     files = lint_module._Files(library)
-    assert len(lint_module._shards(files.units, 2, files)) == 2
+    assert len(lint_module._tasks(files.units, 2, files)) > 1
     in_processes = lint(library, jobs=2, cache=False)
     assert not library.catalogue._by_file  # the workers read the templates, not this process
     in_one = lint(replykit.load(flawed_copy), jobs=1, cache=False)
@@ -400,22 +400,20 @@ def test_linting_in_processes_finds_exactly_what_one_process_finds(
     assert "the same as 'customs.import_tax' (templates/en/customs.yaml)" in copied.message
 
 
-def test_shards_balance_groups_by_size(flawed_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tasks_are_groups_largest_first(flawed_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import replykit.lint as lint_module
 
     files = lint_module._Files(replykit.load(flawed_copy))
     units = files.units
-    assert lint_module._shards(units, 2, files) == [units]  # small: one process
+    assert lint_module._tasks(units, 2, files) == [units]  # small: one process
     monkeypatch.setattr(lint_module, "PARALLEL_BYTES", 0)
-    shards = lint_module._shards(units, 2, files)
-    assert sorted(u.name for shard in shards for u in shard) == sorted(u.name for u in units)
-    groups = [{u.group for u in shard} for shard in shards]
-    assert not groups[0] & groups[1]  # a group's units are checked together: they read the same files
-    sizes = {g: sum(files.size(u) for u in units if u.group == g) for g in {u.group for u in units}}
-    loads = [sum(files.size(u) for u in shard) for shard in shards]
-    assert max(loads) - min(loads) <= max(sizes.values())
+    tasks = lint_module._tasks(units, 2, files)
+    assert sorted(u.name for task in tasks for u in task) == sorted(u.name for u in units)
+    assert all(len({u.group for u in task}) == 1 for task in tasks)  # a group's units read the same files
+    sizes = [sum(files.size(u) for u in task) for task in tasks]
+    assert sizes == sorted(sizes, reverse=True)  # the largest first: the last to finish is small
     customs = [u for u in units if u.group == "customs"]
-    assert len(lint_module._shards(customs, 2, files)) == 2  # one group: its languages apart
+    assert len(lint_module._tasks(customs, 2, files)) == 3  # one group: its languages apart
 
 
 def test_a_limited_catalogue_reads_only_its_groups(flawed_copy: Path) -> None:

@@ -93,21 +93,23 @@ def test_findings_are_the_same_with_and_without_the_cache_in_one_or_two_processe
 def test_an_edit_checks_again_only_what_depends_on_the_file(flawed: Path, cache: Path) -> None:
     lint(replykit.load(flawed))
 
-    _edit(flawed / "templates/es/pre_sale.yaml", "Gracias por", "Muchas gracias por")
+    _edit(flawed / "templates/es/pre_sale.yaml", "Gracias por escribirnos", "Muchas gracias por escribirnos")
     found = lint(replykit.load(flawed))
     assert lint_module.last_run.checked == ("es/pre_sale",)
-    assert lint_module.last_run.compiled == 1  # the edited text (compiled code of the others is kept)
+    assert lint_module.last_run.rendered == ("es/pre_sale pre_sale.welcome",)  # the other keys keep their outcome
     assert found == lint(replykit.load(flawed), cache=False)
 
     _edit(flawed / "templates/en/pre_sale.yaml", "\n  title:", "\n  notes: a note for translators\n  title:")
     found = lint(replykit.load(flawed))
     assert lint_module.last_run.checked == _units("en/pre_sale", "es/pre_sale", "zh/pre_sale")  # (its translations)
-    assert lint_module.last_run.compiled == 0  # no text changed
+    welcome = tuple(f"{language}/pre_sale pre_sale.welcome" for language in ("en", "es", "zh"))
+    assert lint_module.last_run.rendered == welcome  # its texts moved in the entry; the keys below only moved
     assert found == lint(replykit.load(flawed), cache=False)
 
     _edit(flawed / "locales/es-MX.yaml", "fallback: [es]", "fallback: [es]\ncurrency: MXN")
     lint(replykit.load(flawed))  # every render may read a locale file
-    assert len(lint_module.last_run.checked) == 18 and lint_module.last_run.compiled == 0
+    assert len(lint_module.last_run.checked) == 18
+    assert len(lint_module.last_run.rendered) == 3 * len(replykit.load(flawed).keys(language="en"))
 
 
 def test_near_duplicates_and_missing_translations_follow_an_edit(flawed: Path, cache: Path) -> None:
@@ -180,14 +182,14 @@ def test_files_of_other_versions_are_removed_when_the_cache_is_opened(flawed: Pa
     old = ["__replykit_s1_abc.cache", "__replykit_s2_def.cache", "replykit-lint-s2-3.1.6.json",
            "replykit-lint-s3-3.1.6.json", ".replykit-interrupted"]  # fmt: skip
     others = ["__jinja2_abc.cache", "notes.txt"]
-    for name in (*old, *others):
+    current = f"{_cache.CODE_PREFIX}abc.cache"
+    for name in (*old, *others, current):
         (cache / name).write_text("x", encoding="utf-8")
     os.utime(cache / ".replykit-interrupted", (0, 0))
     lint(replykit.load(flawed))
     left = {p.name for p in cache.iterdir()}
     assert not left & set(old) and set(others) <= left
-    assert any(name.startswith(_cache.LINT_PREFIX) for name in left)
-    assert any(name.startswith(_cache.CODE_PREFIX) for name in left)
+    assert any(name.startswith(_cache.LINT_PREFIX) for name in left) and current in left
 
 
 def test_the_cache_is_bounded(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:

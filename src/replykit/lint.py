@@ -215,9 +215,21 @@ class Failure:
 class Context:
     """What the checks of one unit share: the library, the unit's templates, per-text helpers."""
 
-    def __init__(self, library: Library, unit: Unit, analyses: Analyses | None = None) -> None:
+    def __init__(
+        self,
+        library: Library,
+        unit: Unit,
+        analyses: Analyses | None = None,
+        previous: Mapping[str, Any] | None = None,
+        fingerprint: str = "",
+    ) -> None:
         self.library = library
         self.unit = unit
+        #: Per key, its render outcome from the unit's last check, and the ones of this check.
+        self.previous = previous or {}
+        self.records: dict[str, dict[str, Any]] = {}
+        self.sizes: dict[tuple[str, str], int | None] = {}
+        self.fingerprint = fingerprint
         self.catalogue = library.catalogue
         self.source = library.source_language
         self.analyses = analyses or Analyses()
@@ -230,6 +242,69 @@ class Context:
         """The unit's templates."""
         by_key = self.catalogue.templates.get(self.unit.language, {})
         return [t for t in by_key.values() if t.group == self.unit.group]
+
+    @cached_property
+    def render_languages(self) -> list[str]:
+        """The languages the unit's renders read templates of: its own, and those its locales fall back to."""
+        languages = {self.unit.language, self.source}
+        for locale in (*self.locales, self.unit.language):
+            languages.update(a.language for a in self.library._plan(locale).attempts)
+        return sorted(languages)
+
+    def render_digest(self, key: str) -> str:
+        """A hash of what rendering ``key`` for the unit reads: the fingerprint (versions,
+        settings, locale files), the key's entries in the languages it may be rendered in
+        (texts with their place in the entry, variables, the file), and the day if it prints
+        a relative date."""
+        parts = [self.fingerprint, self.unit.language, key]
+        for language in self.render_languages:
+            template = self.catalogue.get(language, key)
+            if template is None:
+                problem = self.catalogue.problem(language, key)
+                parts.append(json.dumps([language, problem.file, problem.message] if problem else [language]))
+                continue
+            texts = sorted(
+                (f"{c}.{p}", t.text, t.position.line - template.line, t.position.block)
+                for (c, p), t in template.texts.items()
+            )
+            variables = sorted((n, v.type, v.example, v.required) for n, v in template.variables.items())
+            parts.append(json.dumps([language, template.file, template.untranslated, texts, variables], default=str))
+            if any("relative" in t.text for t in template.texts.values()):
+                parts.append(self.library.clock().date().isoformat())
+        return _digest(parts)
+
+    def entry_lines(self, key: str) -> dict[str, int]:
+        """The line of ``key`` in each file it is rendered from: a render error's line is kept from it."""
+        found = {}
+        for language in self.render_languages:
+            template = self.catalogue.get(language, key)
+            if template is not None:
+                found[template.file] = template.line
+        return found
+
+    def measure(self, key: str) -> dict[str, int | None]:
+        """The unit's chat and SMS texts of ``key`` as the length check counts them, for the channels with a limit."""
+        template = self.catalogue.get(self.unit.language, key)
+        found: dict[str, int | None] = {}
+        if template is None:
+            return found
+        limits = self.library._plan(self.unit.language).attempts[0].settings.limits
+        for channel in ("chat", "sms"):
+            if channel in template.channels and limits.get(channel):
+                try:
+                    body = self.render(key, self.unit.language, channel).body
+                    found[channel] = sms_segments(body) if channel == "sms" else len(body)
+                except ReplykitError:
+                    found[channel] = None
+        return found
+
+    def size(self, template: Template, channel: str) -> int | None:
+        """What :meth:`measure` found for ``template``'s ``channel``, or None when it does not render."""
+        if (template.key, channel) not in self.sizes:
+            if template.key in self.records:  # measured: the channel has no limit or text
+                return None
+            self.sizes.update(((template.key, c), n) for c, n in self.measure(template.key).items())
+        return self.sizes.get((template.key, channel))
 
     @cached_property
     def locales(self) -> list[str]:
@@ -408,24 +483,56 @@ def render_failures(ctx: Context) -> list[Failure]:
     """Every source key of the unit's group, in every locale that answers in the unit's
     language and every channel, rendered with the declared examples.
 
-    Locales whose renders are provably the same (the same answering attempt and the same
-    examples: es, es-ES and es-MX all falling back to en-US for a key that es lacks) are
-    rendered once; when that render fails, or answers otherwise than foreseen, each
-    locale is rendered for its own outcome.
+    A key whose renders read the same as in the unit's last check (its entries in the
+    languages they read, the fingerprint, the day for a relative date) keeps that
+    outcome: an edit renders again only the keys it changed. Locales whose renders are
+    provably the same (the same answering attempt and the same examples: es, es-ES and
+    es-MX all falling back to en-US for a key that es lacks) are rendered once; when that
+    render fails, or answers otherwise than foreseen, each locale is rendered for its own outcome.
     """
     failures: list[Failure] = []
     group = ctx.unit.group
     for key, original in sorted(ctx.source_templates.items()):
         if original.group != group:
             continue
-        classes: dict[Any, tuple[Attempt | None, list[str]]] = {}
-        for locale in ctx.locales:
-            attempt, same = _render_class(ctx, key, locale)
-            classes.setdefault(same, (attempt, []))[1].append(locale)
-        for attempt, members in classes.values():
-            for channel in original.channels:
-                failures += _render_all(ctx, key, channel, attempt, members)
+        digest = ctx.render_digest(key)
+        lines = ctx.entry_lines(key)
+        record = _saved_record(ctx.previous.get(key), digest)
+        if record is None:
+            found: list[Failure] = []
+            classes: dict[Any, tuple[Attempt | None, list[str]]] = {}
+            for locale in ctx.locales:
+                attempt, same = _render_class(ctx, key, locale)
+                classes.setdefault(same, (attempt, []))[1].append(locale)
+            for attempt, members in classes.values():
+                for channel in original.channels:
+                    found += _render_all(ctx, key, channel, attempt, members)
+            rows = [[f.locale, f.channel, f.file, f.line - lines.get(f.file, 0), f.file in lines, f.message,
+                     f.error_locale, f.undefined] for f in found]  # fmt: skip
+            record = {"digest": digest, "failures": rows, "sizes": ctx.measure(key)}
+        ctx.records[key] = record
+        for locale, channel, file, line, relative, message, error_locale, undefined in record["failures"]:
+            line += lines.get(file, 0) if relative else 0
+            failures.append(Failure(key, locale, channel, file, line, message, error_locale, undefined))
+        ctx.sizes.update(((key, channel), size) for channel, size in record["sizes"].items())
     return failures
+
+
+def _saved_record(record: Any, digest: str) -> dict[str, Any] | None:
+    """A key's saved render outcome, when it was made from the same inputs and has the saved shape."""
+    if not (isinstance(record, dict) and record.get("digest") == digest):
+        return None
+    optional = (str, type(None))
+    row = ((str,), (int,), (str,), (int,), (bool,), (str,), optional, optional)
+    try:
+        for failure in record["failures"]:
+            _typed(failure, row)
+        sizes = record["sizes"]
+        if not all(isinstance(c, str) and isinstance(n, (int, type(None))) for c, n in sizes.items()):
+            return None
+    except (KeyError, TypeError, AttributeError):
+        return None
+    return record
 
 
 def _render_class(ctx: Context, key: str, locale: str) -> tuple[Attempt | None, Any]:
@@ -447,8 +554,16 @@ def _render_class(ctx: Context, key: str, locale: str) -> tuple[Attempt | None, 
 
 def _attempt_key(attempt: Attempt) -> tuple[Any, ...]:
     """Everything a render reads from an attempt (its formatter is made of these)."""
-    return (attempt.language, attempt.locale, str(attempt.babel), attempt.layers, attempt.convert,
-            attempt.formatter.currency, repr(attempt.settings))  # fmt: skip
+    found = _attempt_keys.get(id(attempt))
+    if found is None or found[0] is not attempt:
+        key = (attempt.language, attempt.locale, str(attempt.babel), attempt.layers, attempt.convert,
+               attempt.formatter.currency, repr(attempt.settings))  # fmt: skip
+        found = _attempt_keys[id(attempt)] = (attempt, key)
+    return found[1]
+
+
+#: Attempts live as long as their library's plans; each one's key is worked out once.
+_attempt_keys: dict[int, tuple[Attempt, tuple[Any, ...]]] = {}
 
 
 def _render_all(ctx: Context, key: str, channel: Channel, attempt: Attempt | None, members: list[str]) -> list[Failure]:
@@ -779,16 +894,14 @@ def check_length(ctx: Context) -> Iterator[Finding]:
             if channel not in template.channels:
                 continue
             try:
-                plan = ctx.library._plan(template.language).attempts[0]
-                limit = plan.settings.limits.get(channel)
-                if not limit:
-                    continue
-                reply = ctx.render(template.key, template.language, channel)
+                limit = ctx.library._plan(template.language).attempts[0].settings.limits.get(channel)
             except ReplykitError:
-                continue  # reported by the render check
-            size = sms_segments(reply.body) if channel == "sms" else len(reply.body)
+                continue
+            size = ctx.size(template, channel) if limit else None
+            if size is None:
+                continue  # no limit, or it does not render (reported by the render check)
             unit = "SMS segments" if channel == "sms" else "characters"
-            if size > limit:
+            if limit and size > limit:
                 yield ctx.finding(
                     "too-long", template,
                     f"{channel} text is {size} {unit} with the examples; the limit for {template.language} is {limit}",
@@ -1013,6 +1126,8 @@ def lint(
     base.catalogue.limit_to(())  # reads no template file: the load-time problems only
     files = _Files(base)
     store = LintCache.open(base.catalogue.root) if cache else None
+    if store is not None:
+        store.use_fallbacks(files)
     results: dict[str, UnitResult] = {}
     keys = {unit.name: files.unit_key(unit) for unit in files.units}
     stale = []
@@ -1022,14 +1137,19 @@ def lint(
             stale.append(unit)
         else:
             results[unit.name] = found
-    compiled = 0
+    compiled, rendered = 0, []
     if stale:
         groups = {u.group for u in stale}
         known = store.analyses(u for u in files.units if u.group in groups) if store is not None else {}
-        fresh, compiled = _check(library, stale, jobs, known, files)
+        previous = store.renders(stale) if store is not None else {}
+        fresh, compiled = _check(library, stale, jobs, _Shared(known, previous, files.fingerprint), files)
         results.update(fresh)
+        for unit in stale:
+            saved = previous.get(unit.name, {})
+            rendered += [f"{unit.name} {k}" for k, r in fresh[unit.name].renders.items() if saved.get(k) != r]
     global last_run  # noqa: PLW0603 - what tests and benchmarks read
-    last_run = RunStats(tuple(u.name for u in stale), tuple(sorted(results.keys() - {u.name for u in stale})), compiled)
+    reused = tuple(sorted(results.keys() - {u.name for u in stale}))
+    last_run = RunStats(tuple(u.name for u in stale), reused, compiled, tuple(sorted(rendered)))
     findings = {problem_finding(p) for p in base.catalogue.problems}
     failures: list[Failure] = []
     undeclared: dict[str, set[str]] = {}
@@ -1056,11 +1176,14 @@ def lint(
 @dataclass(frozen=True)
 class RunStats:
     """What the latest :func:`lint` in this process did: units checked, units taken from
-    the cache, and texts the library compiled (translated scripts and rules included)."""
+    the cache, texts the library compiled (translated scripts and greeting and sign-off
+    rules included), and the keys rendered (``es/customs customs.import_tax``) rather
+    than taken from the unit's last check."""
 
     checked: tuple[str, ...] = ()
     reused: tuple[str, ...] = ()
     compiled: int = 0
+    rendered: tuple[str, ...] = ()
 
 
 last_run = RunStats()
@@ -1107,6 +1230,8 @@ class UnitResult:
     texts: dict[str, Analysis]
     #: Whether a key is not in the source: its declaration then comes from other languages' files.
     orphans: bool
+    #: Per source key, the outcome of its renders and the hash of what they read (see :func:`render_failures`).
+    renders: dict[str, Any]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -1117,6 +1242,7 @@ class UnitResult:
             "borrowed": [_row(b) for b in self.borrowed],
             "texts": {key: a.to_json() for key, a in self.texts.items()},
             "orphans": self.orphans,
+            "renders": self.renders,
         }
 
     @staticmethod
@@ -1136,10 +1262,16 @@ class UnitResult:
             [Borrowed(*_typed(b, (text,) * 5)) for b in data["borrowed"]],
             {str(k): Analysis.from_json(v) for k, v in data["texts"].items()},
             bool(data["orphans"]),
+            _typed(data["renders"], None),
         )
 
 
-def _typed(row: Any, types: Sequence[tuple[type, ...]]) -> list[Any]:
+def _typed(row: Any, types: Sequence[tuple[type, ...]] | None) -> Any:
+    """``row`` when it is a list of these types (or, with None, a mapping); raises otherwise."""
+    if types is None:
+        if not isinstance(row, dict):
+            raise TypeError("a cached mapping of another shape")
+        return row
     if not isinstance(row, list) or len(row) != len(types) or not all(map(isinstance, row, types)):
         raise TypeError("a cached row of another shape")
     return row
@@ -1172,8 +1304,9 @@ class _Files:
         self._digests: dict[str, tuple[str, int, bool]] = {}
         settings = ["replykit.yaml", *(f"locales/{p.name}" for p in sorted((self.root / "locales").glob("*.yaml")))]
         folder_names = sorted(p.name for p in (self.root / "templates").iterdir() if p.is_dir())
+        today = [library.clock().date().isoformat()] if any(self.file_digest(n)[2] for n in settings) else []
         self.fingerprint = _digest(
-            [*_versions(), repr(library.limits), library.source_language, *folder_names,
+            [*_versions(), repr(library.limits), library.source_language, *folder_names, *today,
              *(f"{name}:{self.file_digest(name)[0]}" for name in settings)]
         )  # fmt: skip
 
@@ -1202,17 +1335,24 @@ class _Files:
     def size(self, unit: Unit) -> int:
         return sum(self.file_digest(name)[1] for name in unit.files)
 
+    @cached_property
+    def fallbacks(self) -> dict[str, list[str]]:
+        """Per language, the languages its renders read: itself, the source, and those its
+        locales fall back to. (Making the plans loads Babel and OpenCC data, so a saved
+        answer is used while the fingerprint, which covers all it depends on, is the same.)"""
+        library = self.library
+        every = sorted(library.catalogue.locale_files) or list(library.catalogue.languages)
+        found = {language: {language, library.source_language} for language in library.catalogue.languages}
+        for locale in (*every, *found):
+            attempts = library._plan(locale).attempts
+            found[attempts[0].language].update(a.language for a in attempts)
+        return {language: sorted(languages) for language, languages in found.items()}
+
     def depends_on(self, unit: Unit) -> list[Unit]:
         """The units a unit's checks read: itself, its group in the source language, and in
         each language a render of its locales may fall back to."""
-        library = self.library
-        every = sorted(library.catalogue.locale_files) or list(library.catalogue.languages)
-        languages = {unit.language, library.source_language}
-        for locale in (*every, unit.language):
-            attempts = library._plan(locale).attempts
-            if attempts[0].language == unit.language:
-                languages.update(a.language for a in attempts)
-        return [self.by_name[name] for lang in sorted(languages) if (name := f"{lang}/{unit.group}") in self.by_name]
+        languages = self.fallbacks.get(unit.language, [unit.language])
+        return [self.by_name[name] for lang in languages if (name := f"{lang}/{unit.group}") in self.by_name]
 
     def unit_key(self, unit: Unit) -> str:
         parts = [self.fingerprint, unit.name]
@@ -1279,6 +1419,7 @@ class LintCache:
         self.units: dict[str, Any] = data.get("units") if isinstance(data.get("units"), dict) else {}  # type: ignore[assignment]
         self.near: dict[str, Any] = data.get("near") if isinstance(data.get("near"), dict) else {}  # type: ignore[assignment]
         self.near_used: dict[str, Any] = {}
+        self.fallbacks: Any = data.get("fallbacks")
 
     @staticmethod
     def open(root: Path) -> LintCache | None:
@@ -1290,6 +1431,15 @@ class LintCache:
         _cache.tidy(where)
         name = hashlib.sha256(os.path.realpath(root).encode("utf-8", "surrogatepass")).hexdigest()[:16]
         return LintCache(where / f"{_cache.LINT_PREFIX}{name}.json")
+
+    def use_fallbacks(self, files: _Files) -> None:
+        """Give ``files`` the fallbacks saved with the same fingerprint, if any."""
+        saved = self.fallbacks
+        if isinstance(saved, dict) and saved.get("key") == files.fingerprint:
+            try:
+                files.fallbacks = {str(k): _typed(v, [(str,)] * len(v)) for k, v in saved["languages"].items()}
+            except (KeyError, TypeError, AttributeError):
+                pass
 
     def result(self, unit: Unit, key: str, files: _Files) -> UnitResult | None:
         """The unit's saved result when it was made from what the unit depends on now."""
@@ -1312,6 +1462,17 @@ class LintCache:
             try:
                 found.update((k, Analysis.from_json(v)) for k, v in entry["result"]["texts"].items())  # type: ignore[index]
             except (KeyError, TypeError, ValueError, AttributeError):
+                continue
+        return found
+
+    def renders(self, units: Iterable[Unit]) -> dict[str, dict[str, Any]]:
+        """Per unit, the render outcomes of its last result, by key (each checked when used)."""
+        found: dict[str, dict[str, Any]] = {}
+        for unit in units:
+            entry = self.units.get(unit.name)
+            try:
+                found[unit.name] = _typed(entry["result"]["renders"], None)  # type: ignore[index]
+            except (KeyError, TypeError):
                 continue
         return found
 
@@ -1338,10 +1499,12 @@ class LintCache:
         """
         from ._cache import touch, write_json
 
-        if not checked and not any(e.get("new") for e in self.near_used.values()):
+        fallbacks = {"key": files.fingerprint, "languages": files.fallbacks}
+        if not checked and self.fallbacks == fallbacks and not any(e.get("new") for e in self.near_used.values()):
             touch(self.path)
             return
         now = _Files(files.library)
+        now.fallbacks = files.fallbacks
         units: dict[str, Any] = {}
         for unit in files.units:
             if unit.name not in checked:
@@ -1352,7 +1515,7 @@ class LintCache:
                 units[unit.name] = {"key": keys[unit.name], "deps": deps, "result": result.to_json()}
         for entry in self.near_used.values():
             entry.pop("new", None)
-        write_json(self.path, {"units": units, "near": self.near_used})
+        write_json(self.path, {"units": units, "near": self.near_used, "fallbacks": fallbacks})
 
 
 # -- checking units, in processes -----------------------------------------------------
@@ -1362,30 +1525,41 @@ class LintCache:
 PARALLEL_BYTES = 512 * 1024
 
 
+@dataclass(frozen=True)
+class _Shared:
+    """What every process checking units starts from."""
+
+    analyses: dict[str, Analysis]
+    renders: dict[str, dict[str, Any]]
+    fingerprint: str
+
+
 def _check(
-    library: Library, units: list[Unit], jobs: int, known: dict[str, Analysis], files: _Files
+    library: Library, units: list[Unit], jobs: int, shared: _Shared, files: _Files
 ) -> tuple[dict[str, UnitResult], int]:
-    shards = _shards(units, jobs, files)
-    if len(shards) == 1:
-        return _check_units(library, units, known)
+    tasks = _tasks(units, jobs, files)
+    if len(tasks) == 1:
+        return _check_units(library, shared, units)
     import multiprocessing
 
     global _shared  # noqa: PLW0603 - what the forked workers inherit
-    _shared = (library, known)
+    _shared = (library, shared)
+    results: dict[str, UnitResult] = {}
+    compiled = 0
     try:
-        with multiprocessing.get_context("fork").Pool(len(shards)) as pool:
-            parts = pool.map(_check_shard, shards, chunksize=1)
+        with multiprocessing.get_context("fork").Pool(min(jobs, len(tasks))) as pool:
+            for part, count in pool.imap_unordered(_check_task, tasks, chunksize=1):
+                results.update(part)
+                compiled += count
     finally:
         _shared = None
-    results: dict[str, UnitResult] = {}
-    for part, _ in parts:
-        results.update(part)
-    return results, sum(count for _, count in parts)
+    return results, compiled
 
 
-def _shards(units: list[Unit], jobs: int, files: _Files) -> list[list[Unit]]:
-    """The units shared out into at most ``jobs`` lists of about equal bytes, a group's
-    units together (they read the same files) unless there are fewer groups than jobs."""
+def _tasks(units: list[Unit], jobs: int, files: _Files) -> list[list[Unit]]:
+    """The units in tasks for ``jobs`` processes, largest first (each process takes the next
+    task when it is done): a group's units together, as they read the same files, unless
+    there are fewer groups than jobs. One task when processes would cost more than they save."""
     import multiprocessing
 
     total = sum(files.size(u) for u in units)
@@ -1395,34 +1569,50 @@ def _shards(units: list[Unit], jobs: int, files: _Files) -> list[list[Unit]]:
     for unit in units:
         by_group.setdefault(unit.group, []).append(unit)
     tasks = list(by_group.values()) if len(by_group) >= jobs else [[u] for u in units]
-    shards: list[list[Unit]] = [[] for _ in range(min(jobs, len(tasks)))]
-    loads = [0] * len(shards)
-    for task in sorted(tasks, key=lambda t: -sum(files.size(u) for u in t)):  # largest first, to the lightest
-        lightest = loads.index(min(loads))
-        shards[lightest] += task
-        loads[lightest] += sum(files.size(u) for u in task)
-    return shards
+    return sorted(tasks, key=lambda task: -sum(files.size(u) for u in task))
 
 
-_shared: tuple[Library, dict[str, Analysis]] | None = None
+_shared: tuple[Library, _Shared] | None = None
 
 
-def _check_shard(units: list[Unit]) -> tuple[dict[str, UnitResult], int]:
+def _check_task(units: list[Unit]) -> tuple[dict[str, UnitResult], int]:
     """In a worker: check ``units`` with a library of its own."""
     assert _shared is not None
-    library, known = _shared
     gc.set_threshold(*FEWER_COLLECTIONS)  # the worker process is lint's own
-    return _check_units(library, units, known)
+    return _check_units(*_shared, units=units)
 
 
-def _check_units(library: Library, units: list[Unit], known: dict[str, Analysis]) -> tuple[dict[str, UnitResult], int]:
+def _check_units(library: Library, shared: _Shared, units: list[Unit]) -> tuple[dict[str, UnitResult], int]:
     """Check ``units`` with a library of lint's own that reads only their groups' files."""
     own = _own_library(library)
     own.catalogue.limit_to({u.group for u in units})
-    analyses = Analyses(known)
+    if own._env.code_cache is not None:
+        own._env.code_cache = _ReadOnly(own._env.code_cache)
+    analyses = Analyses(shared.analyses)
     analyses.note_compiles(own)
-    results = {unit.name: _check_unit(Context(own, unit, analyses)) for unit in units}
+    results = {
+        unit.name: _check_unit(Context(own, unit, analyses, shared.renders.get(unit.name), shared.fingerprint))
+        for unit in units
+    }
     return results, len(analyses.compiled)
+
+
+class _ReadOnly:
+    """The compiled-code cache, read but not written by lint's own library.
+
+    Lint keeps each key's outcome, so it compiles a text again only when the text (or a
+    locale file, or replykit) changed; writing a file per text would be most of a first
+    lint's system time, for code rarely read again.
+    """
+
+    def __init__(self, cache: Any) -> None:
+        self.cache = cache
+
+    def load(self, key: str) -> Any:
+        return self.cache.load(key)
+
+    def store(self, key: str, code: Any) -> None:
+        pass
 
 
 def _check_unit(ctx: Context) -> UnitResult:
@@ -1431,7 +1621,9 @@ def _check_unit(ctx: Context) -> UnitResult:
     undeclared = {t.key: sorted(set().union(*ctx.undeclared(t).values())) for t in ctx.templates if ctx.undeclared(t)}
     texts = {text_hash(t.text): ctx.analyses.get(t.text) for template in ctx.templates for t in template.texts.values()}
     orphans = any(t.key not in ctx.source_templates for t in ctx.templates)
-    return UnitResult(findings, failures, undeclared, bodies(ctx), sorted(borrowed_words(ctx)), texts, orphans)
+    return UnitResult(
+        findings, failures, undeclared, bodies(ctx), sorted(borrowed_words(ctx)), texts, orphans, ctx.records
+    )
 
 
 def errors(findings: Iterable[Finding]) -> list[Finding]:

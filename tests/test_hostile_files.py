@@ -589,24 +589,20 @@ def test_a_cache_folder_is_created_private(tmp_path: Path, monkeypatch: pytest.M
     assert cache is not None and stat.S_IMODE(os.stat(tmp_path / "new" / "cache").st_mode) == 0o700
 
 
-def test_the_lint_cache_gets_the_same_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from replykit.lint import Analyses
-    from replykit.render import make_environment
+def test_the_lint_cache_gets_the_same_checks(root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from replykit.lint import LintCache, lint
 
     cache = tmp_path / "cache"
     cache.mkdir(mode=0o700)
     monkeypatch.setenv("REPLYKIT_CACHE", str(cache))
-    analyses = Analyses(make_environment())
-    assert analyses.path is not None
-    analyses.path.write_text(json.dumps({"planted": {"error": None, "names": []}}), encoding="utf-8")
-    analyses.path.chmod(0o600)
-    assert "planted" in Analyses(make_environment()).cache  # our own file is used
-    analyses.path.chmod(0o666)
-    assert Analyses(make_environment()).cache == {}  # one that others can write is not
-    analyses.path.chmod(0o600)
+    lint(replykit.load(root))
+    saved = LintCache.open(root)
+    assert saved is not None and saved.units  # our own file is used
+    saved.path.chmod(0o666)
+    assert LintCache.open(root).units == {}  # type: ignore[union-attr]  # one that others can write is not
+    saved.path.chmod(0o600)
     cache.chmod(0o777)
-    unused = Analyses(make_environment())
-    assert unused.path is None and unused.cache == {}
+    assert LintCache.open(root) is None  # nor is a folder that others can write to
 
 
 # -- temporary files --------------------------------------------------------------------

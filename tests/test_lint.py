@@ -384,10 +384,11 @@ def test_linting_in_processes_finds_exactly_what_one_process_finds(
 
     monkeypatch.setattr(lint_module, "PARALLEL_BYTES", 0)
     library = replykit.load(flawed_copy)
-    assert len(lint_module._shards(library, 2)) == 2
-    in_processes = lint(library, jobs=2)
+    files = lint_module._Files(library)
+    assert len(lint_module._tasks(files.units, 2, files)) > 1
+    in_processes = lint(library, jobs=2, cache=False)
     assert not library.catalogue._by_file  # the workers read the templates, not this process
-    in_one = lint(replykit.load(flawed_copy), jobs=1)
+    in_one = lint(replykit.load(flawed_copy), jobs=1, cache=False)
     assert in_processes == in_one
     codes = {f.code for f in in_one}
     assert {"near-duplicate", "undeclared-variable", "yaml-syntax", "orphan-translation"} <= codes
@@ -396,18 +397,20 @@ def test_linting_in_processes_finds_exactly_what_one_process_finds(
     assert "the same as 'customs.import_tax' (templates/en/customs.yaml)" in copied.message
 
 
-def test_shards_balance_groups_by_size(flawed_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tasks_are_groups_largest_first(flawed_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import replykit.lint as lint_module
 
-    library = replykit.load(flawed_copy)
-    sizes = library.catalogue.group_sizes()
-    assert lint_module._shards(library, 2) == [list(sizes)]  # small: one process
+    files = lint_module._Files(replykit.load(flawed_copy))
+    units = files.units
+    assert lint_module._tasks(units, 2, files) == [units]  # small: one process
     monkeypatch.setattr(lint_module, "PARALLEL_BYTES", 0)
-    shards = lint_module._shards(library, 2)
-    assert sorted(g for shard in shards for g in shard) == sorted(sizes)
-    loads = [sum(sizes[g] for g in shard) for shard in shards]
-    assert max(loads) - min(loads) <= max(sizes.values())
-    assert len(lint_module._shards(library, 64)) == len(sizes)
+    tasks = lint_module._tasks(units, 2, files)
+    assert sorted(u.name for task in tasks for u in task) == sorted(u.name for u in units)
+    assert all(len({u.group for u in task}) == 1 for task in tasks)  # a group's units read the same files
+    sizes = [sum(files.size(u) for u in task) for task in tasks]
+    assert sizes == sorted(sizes, reverse=True)  # the largest first: the last to finish is small
+    customs = [u for u in units if u.group == "customs"]
+    assert len(lint_module._tasks(customs, 2, files)) == len(customs)  # one group: its languages apart
 
 
 def test_a_limited_catalogue_reads_only_its_groups(flawed_copy: Path) -> None:
@@ -424,7 +427,7 @@ def test_cli_lint_jobs(flawed_copy: Path, monkeypatch: pytest.MonkeyPatch) -> No
 
     monkeypatch.setattr(lint_module, "PARALLEL_BYTES", 0)
     runs = [
-        CliRunner().invoke(main, ["lint", "--catalog", str(flawed_copy), "--format", "json", *jobs])
+        CliRunner().invoke(main, ["lint", "--catalog", str(flawed_copy), "--format", "json", "--no-cache", *jobs])
         for jobs in ([], ["--jobs", "1"], ["--jobs", "3"])
     ]
     assert [r.exit_code for r in runs] == [1, 1, 1]

@@ -406,12 +406,23 @@ def hints_from(hint: str | None, country: str | None) -> dict[str, str]:
     type=click.IntRange(min=1),
     help="Processes for a large catalogue.  [default: the number of cores]",
 )
+@click.option("--no-cache", "no_cache", is_flag=True, help="Check everything again; keep no results.")
 @format_option("text", "json", "github")
 @catalog_option
 def lint(
-    select: str | None, ignore: str | None, strict: bool, jobs: int | None, fmt: str, catalog: Path | None
+    select: str | None,
+    ignore: str | None,
+    strict: bool,
+    jobs: int | None,
+    no_cache: bool,
+    fmt: str,
+    catalog: Path | None,
 ) -> None:
-    """Check the whole catalogue: every template renders in every locale, and more."""
+    """Check the whole catalogue: every template renders in every locale, and more.
+
+    Results are kept in the cache folder (see `replykit cache info`), so a run after
+    a change checks again only what the change can affect.
+    """
     from .lint import fewer_collections
     from .lint import lint as run_lint
 
@@ -420,7 +431,7 @@ def lint(
     library = _library(catalog)
     try:
         with fewer_collections(), _namedfrom_cwd(library.catalogue.root, logged=False) as folder:
-            findings = run_lint(library, select=_codes(select), ignore=_codes(ignore), jobs=jobs)
+            findings = run_lint(library, select=_codes(select), ignore=_codes(ignore), jobs=jobs, cache=not no_cache)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--select/--ignore") from None
     findings = [finding.under(folder) for finding in findings]
@@ -438,6 +449,33 @@ def lint(
 
 def _codes(value: str | None) -> list[str]:
     return [c.strip() for c in value.split(",") if c.strip()] if value else []
+
+
+@main.group()
+def cache() -> None:
+    """Where compiled templates and lint results are kept, and clearing them."""
+
+
+@cache.command("info")
+def cache_info() -> None:
+    """The cache folder and the size of replykit's files in it."""
+    from ._cache import usage
+
+    found = usage()
+    if found.folder is None:
+        click.echo("cache: off (REPLYKIT_CACHE=off, or no usable folder)")
+        return
+    click.echo(f"cache: {found.folder}")
+    click.echo(f"{found.files} file(s), {found.bytes / 1024 / 1024:.1f} MiB")
+
+
+@cache.command("clear")
+def cache_clear() -> None:
+    """Remove replykit's files from the cache folder (other programs' files stay)."""
+    from ._cache import clear, folder
+
+    where = folder()
+    click.echo(f"removed {clear()} file(s) from {where}" if where is not None else "cache: off; nothing to clear")
 
 
 @main.command()

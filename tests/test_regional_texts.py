@@ -255,3 +255,68 @@ def test_stamps_and_po_files_understand_regions(make_catalog: MakeCatalog) -> No
     assert "ya se envió" in written and "title" not in written and "Cuerpo ES" not in written
     (root / "templates/es/customs.yaml").write_text(ES.replace("oferta", "promoción"), encoding="utf-8")
     assert po.translation_status(replykit.load(root), "es-MX") == {"customs.x": "stale"}  # what it overrides changed
+
+
+def test_a_translation_closes_in_its_sources_tone(lib: replykit.Library, make_catalog: MakeCatalog) -> None:
+    locales = {**LOCALES, "locales/es.yaml": LOCALES["locales/es.yaml"].replace(
+        'neutral: {formal: "Saludos cordiales."}',
+        'neutral: {formal: "Saludos cordiales."}\n          apology: {formal: "Disculpe las molestias."}',
+    )}  # fmt: skip
+    files = {"templates/en/customs.yaml": EN, "templates/es/customs.yaml": ES, **locales}
+    es = replykit.load(make_catalog(files, locales=False))
+    reply = es.render("customs.x", locale="es-ES", shop="Lumen", values=es.examples("customs.x"))
+    assert reply.body.endswith("Disculpe las molestias.\nEquipo de Lumen")  # (the es entry says no tone)
+
+
+def test_words_of_a_locale_file_in_its_own_script_are_not_converted(make_catalog: MakeCatalog) -> None:
+    taiwan = (
+        LOCALES["locales/zh-TW.yaml"].rstrip() + '\n        sign_off:\n          formal: "感謝您的支持 {{ shop }}"\n'
+    )
+    files = {"templates/en/customs.yaml": EN, "templates/zh/customs.yaml": ZH, **LOCALES, "locales/zh-TW.yaml": taiwan}
+    lib = replykit.load(make_catalog(files, locales=False))
+    tw = lib.render("customs.x", locale="zh-TW", shop="Lumen", values=lib.examples("customs.x"))
+    assert tw.body.endswith("感謝您的支持Lumen")  # s2twp would make it 支援
+    hk = lib.render("customs.x", locale="zh-HK", shop="Lumen", values=lib.examples("customs.x"))
+    assert hk.body.endswith("Lumen客服團隊")  # zh.yaml's Simplified words are converted
+
+
+def test_a_numbered_list_keeps_its_space_without_han_spacing(make_catalog: MakeCatalog) -> None:
+    listed = ZH.replace("通过快递发货，预计 {{ days }} 送达。", "1. 我们已发货\n      2. 预计 {{ days }} 送达")
+    lib = replykit.load(make_catalog({"templates/en/customs.yaml": EN, "templates/zh/customs.yaml": listed,
+                                      **LOCALES}, locales=False))  # fmt: skip
+    body = lib.render("customs.x", locale="zh-CN", values=lib.examples("customs.x")).body
+    assert "\n1. 我们已发货\n2. 预计3-5天送达" in body
+
+
+def test_lint_understands_regional_folders(make_catalog: MakeCatalog) -> None:
+    from replykit.lint import lint
+
+    copied = ES_MX + '  chat: "{{ greeting }} lo sentimos, ya salió: {{ link }} Gracias"\n'
+    files = {"templates/en/customs.yaml": EN, "templates/es/customs.yaml": ES, "templates/es-MX/customs.yaml": copied,
+             **LOCALES, "locales/es-MX.yaml": "fallback: [es]\navoid: {Sobre: Acerca de}\n"}  # fmt: skip
+    found = lint(replykit.load(make_catalog(files, locales=False)), cache=False)
+    mexico = [f for f in found if f.file == "templates/es-MX/customs.yaml"]
+    assert not [f for f in mexico if f.code in ("missing-translation", "channel-mismatch")]  # holds what differs
+    (same,) = [f for f in mexico if f.code == "unchanged-translation"]
+    assert same.message.startswith("chat is the same as the es text; remove it")
+    avoided = [f for f in found if f.code == "avoided-term"]
+    assert avoided and all(f.locale == "es-MX" and f.file == "templates/es/customs.yaml" for f in avoided)
+    assert "write 'Acerca de'" in avoided[0].message and "email" in avoided[0].message  # (the subject is es's)
+    assert {f.code for f in found if f.locale == "es-ES"} <= {"unused-variable"}
+
+
+def test_style_checks_are_lint_codes(make_catalog: MakeCatalog) -> None:
+    from replykit.lint import CODES, lint
+
+    zh = ZH.replace("关于您的 {{ product }}", "关于您的 {{ product }} 订单").replace(
+        "预计 {{ days }} 送达。", "预计 {{ days }} 送达。祝您购物愉快！"
+    )
+    en = EN.replace("track it here: {{ link }} Thanks", "track it here: {{ link }}Thanks").replace(
+        "in {{ days }}.", "in {{ days }} for ${{ product }}."
+    )
+    found = lint(replykit.load(make_catalog({"templates/en/customs.yaml": en, "templates/zh/customs.yaml": zh,
+                                              **LOCALES}, locales=False)), cache=False)  # fmt: skip
+    codes = {f.code for f in found}
+    assert {"han-spacing", "closing-tone", "link-run-on", "ambiguous-currency"} <= codes <= set(CODES)
+    (cheer,) = [f for f in found if f.code == "closing-tone" and f.key]
+    assert cheer.file == "templates/zh/customs.yaml" and "apology" in cheer.message

@@ -29,6 +29,7 @@ from .library import Library
 from .locales import LocaleSettings, parse_tag
 from .negotiate import Attempt
 from .render import Reply, make_environment
+from .style_checks import STYLE_CHECKS, STYLE_CODES, avoided_words
 
 #: Every code and its default severity.
 CODES: dict[str, str] = {
@@ -52,6 +53,7 @@ CODES: dict[str, str] = {
     "subject-line-break": "error",
     "unchanged-translation": "warning",
     "locale-incomplete": "error",
+    **STYLE_CODES,
 }
 
 #: Names every template may use without declaring them.
@@ -343,6 +345,16 @@ class Context:
         return self.catalogue.templates.get(self.source, {})
 
     @cached_property
+    def base(self) -> str | None:
+        """For a regional folder (``es-MX``), the language whose texts it overrides (``es``)."""
+        return self.catalogue.regional.get(self.unit.language)
+
+    @cached_property
+    def overridden(self) -> dict[str, Template]:
+        """The templates the unit's translate: the source's, or for a region its language's."""
+        return self.catalogue.templates.get(self.base or self.source, {})
+
+    @cached_property
     def translations(self) -> list[Template]:
         return self.templates if self.unit.language != self.source else []
 
@@ -515,7 +527,7 @@ def render_failures(ctx: Context) -> list[Failure]:
                     found += _render_all(ctx, key, channel, attempt, members)
             rows = [[f.locale, f.channel, f.file, f.line - lines.get(f.file, 0), f.file in lines, f.message,
                      f.error_locale, f.undefined] for f in found]  # fmt: skip
-            record = {"digest": digest, "failures": rows, "sizes": ctx.measure(key)}
+            record = {"digest": digest, "failures": rows, "sizes": ctx.measure(key), "avoided": avoided_words(ctx, key)}
         ctx.records[key] = record
         for locale, channel, file, line, relative, message, error_locale, undefined in record["failures"]:
             line += lines.get(file, 0) if relative else 0
@@ -535,6 +547,8 @@ def _saved_record(record: Any, digest: str) -> dict[str, Any] | None:
             _typed(failure, row)
         sizes = record["sizes"]
         if not all(isinstance(c, str) and isinstance(n, (int, type(None))) for c, n in sizes.items()):
+            return None
+        if not all(len(row) == 5 and all(isinstance(v, str) for v in row) for row in record["avoided"]):
             return None
     except (KeyError, TypeError, AttributeError):
         return None
@@ -629,13 +643,16 @@ _UNDEFINED = re.compile(r"'([A-Za-z_][A-Za-z0-9_]*)' is undefined")
 
 
 def check_translation_sets(ctx: Context) -> Iterator[Finding]:
-    """missing-translation, orphan-translation, stale-translation."""
+    """missing-translation, orphan-translation, stale-translation.
+
+    A regional folder (``es-MX``) holds only what its region writes differently: nothing
+    in it is missing, and an override is stale when the text it overrides changed."""
     language = ctx.unit.language
     if language == ctx.source:
         return
     source = {key: t for key, t in ctx.source_templates.items() if t.group == ctx.unit.group}
     by_key = {t.key: t for t in ctx.templates}
-    for key, template in source.items():
+    for key, template in source.items() if ctx.base is None else ():
         if key in by_key or (language, key) in ctx.catalogue.broken_keys:
             continue
         if (language, template.group) in ctx.catalogue.broken_files:
@@ -646,6 +663,7 @@ def check_translation_sets(ctx: Context) -> Iterator[Finding]:
         )  # fmt: skip
     for key, template in by_key.items():
         original = source.get(key)
+        overridden = ctx.overridden.get(key, original) if ctx.base else original
         if template.untranslated:
             yield ctx.finding(
                 "missing-translation", template,
@@ -657,12 +675,14 @@ def check_translation_sets(ctx: Context) -> Iterator[Finding]:
                 "orphan-translation", template,
                 f"'{key}' is not in the source language ({ctx.source}); rename it or remove it",
             )  # fmt: skip
-        elif template.made_from_older(original) and not ctx.undeclared(original):
+        elif overridden is not None and template.made_from_older(overridden) and not ctx.undeclared(original):
             # (a source that reads an undeclared name is judged once that is fixed)
+            was = ctx.base or ctx.source
             yield ctx.finding(
                 "stale-translation", template,
-                f"the {ctx.source} text changed since this translation (source {template.source}, "
-                f"now {original.revision()}); update it, then run `replykit stamp --language {language} {key}`",
+                f"the {was} text changed since this {'override' if ctx.base else 'translation'} (source "
+                f"{template.source}, now {overridden.revision()}); update it, then run "
+                f"`replykit stamp --language {language} {key}`",
             )  # fmt: skip
 
 
@@ -672,7 +692,8 @@ def check_placeholders(ctx: Context) -> Iterator[Finding]:
         original = ctx.source_templates.get(template.key)
         if original is None:
             continue
-        if set(template.channels) != set(original.channels):
+        extra = [c for c in template.channels if c not in original.channels]
+        if extra if ctx.base else set(template.channels) != set(original.channels):  # a region overrides some
             yield ctx.finding(
                 "channel-mismatch", template,
                 f"channels {', '.join(template.channels)} differ from the source's {', '.join(original.channels)}",
@@ -706,17 +727,24 @@ def check_placeholders(ctx: Context) -> Iterator[Finding]:
 
 
 def check_unchanged(ctx: Context) -> Iterator[Finding]:
-    """unchanged-translation: a translated field still in the source language (Weblate's check of that name)."""
+    """unchanged-translation: a translated field still in the source language (Weblate's check
+    of that name); in a regional folder, a field the same as the text it overrides."""
     for template in ctx.translations:
-        original = ctx.source_templates.get(template.key)
+        original = ctx.overridden.get(template.key)
         if original is None or template.untranslated:
             continue  # an orphan, or a scaffold (reported as missing-translation)
         doc = ctx.catalogue.files.get(template.file)
         for name in template.unchanged(original):
+            if ctx.base and name == "title" and not template.title:
+                continue
+            advice = (
+                f"remove it from templates/{ctx.unit.language}/: the {ctx.base} text answers there already"
+                if ctx.base
+                else "translate it, or list it under 'same_as_source' if it is the same on purpose"
+            )
             yield ctx.finding(
                 "unchanged-translation", template,
-                f"{name} is the same as the {ctx.source} text; translate it, or list it under "
-                f"'same_as_source' if it is the same on purpose",
+                f"{name} is the same as the {ctx.base or ctx.source} text; {advice}",
                 doc.line(template.key, *name.split(".")) if doc else None,
             )  # fmt: skip
 
@@ -1109,6 +1137,7 @@ CHECKS: list[Check] = [
     check_punctuation,
     check_subjects,
     check_unchanged,
+    *STYLE_CHECKS,
 ]
 
 

@@ -170,7 +170,7 @@ class Pipeline:
                 customer = addressee(values)
                 values["greeting"] = self.frame.greeting(attempt, chosen, customer, shop, agent) if opening else ""
             if "sign_off" in needs:
-                values["sign_off"] = self.frame.sign_off(attempt, chosen, shop, agent, template.tone)
+                values["sign_off"] = self.frame.sign_off(attempt, chosen, shop, agent, self.texts.tone(template.key))
         settings = attempt.settings
         if channel != "email":
             body = typeset(texts[0].render(values), settings, channel)

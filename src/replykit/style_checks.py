@@ -41,9 +41,9 @@ CHEERFUL = (
 
 def check_han_spacing(ctx: Context) -> Iterator[Finding]:
     """han-spacing: Chinese text writes values without spaces around them."""
-    for template in ctx.catalogue.iter_templates():
-        if not template.language.startswith("zh"):
-            continue
+    if not ctx.unit.language.startswith("zh"):
+        return
+    for template in ctx.templates:
         for (channel, part), text in template.texts.items():
             for number, line in enumerate(text.text.splitlines(), start=1):
                 if _SPACED_VALUE.search(line):
@@ -58,8 +58,11 @@ def check_han_spacing(ctx: Context) -> Iterator[Finding]:
 
 def check_closing_tone(ctx: Context) -> Iterator[Finding]:
     """closing-tone: no cheerful closing after an apology or a warning, in the text or from the locale."""
-    for template in ctx.catalogue.iter_templates():
-        if template.tone not in ("apology", "warning"):
+    tones = {}
+    for template in ctx.templates:
+        source = ctx.source_templates.get(template.key)
+        tone = tones[template.key] = (source or template).tone
+        if tone not in ("apology", "warning"):
             continue
         for (channel, part), text in template.texts.items():
             folded = text.text.casefold()
@@ -67,57 +70,79 @@ def check_closing_tone(ctx: Context) -> Iterator[Finding]:
             if cheer:
                 yield ctx.finding(
                     "closing-tone", template,
-                    f"{channel} {part}: '{cheer}' closes a reply whose tone is {template.tone}; leave it to the "
+                    f"{channel} {part}: '{cheer}' closes a reply whose tone is {tone}; leave it to the "
                     "locale's closing for that tone",
                     text.position.line,
                 )  # fmt: skip
-    for language in ctx.catalogue.base_languages:
-        tones = {t.tone for t in ctx.catalogue.templates.get(language, {}).values() if _signs(t)}
-        attempt = ctx.library.pipeline.negotiator.plan(language).attempts[0]
-        closing = attempt.settings.closing
-        for tone in sorted(tones - set(closing) - {"neutral"}):
-            if closing:
-                file = attempt.settings.file or f"locales/{language}.yaml"
-                yield _locale_finding(
-                    ctx, file, language,
-                    f"no closing for the tone {tone!r}: its replies close with the neutral one; add closing.{tone}",
-                )  # fmt: skip
+    if ctx.unit.language in ctx.catalogue.regional:
+        return
+    signed = {tones[t.key] for t in ctx.templates if _signs(t)}
+    attempt = ctx.library.pipeline.negotiator.plan(ctx.unit.language).attempts[0]
+    closing = attempt.settings.closing
+    for tone in sorted(signed - set(closing) - {"neutral"}):
+        if closing:
+            file = attempt.settings.file or f"locales/{ctx.unit.language}.yaml"
+            yield _locale_finding(
+                file, ctx.unit.language,
+                f"no closing for the tone {tone!r}: its replies close with the neutral one; add closing.{tone}",
+            )  # fmt: skip
+
+
+def avoided_words(ctx: Context, key: str) -> list[list[str]]:
+    """For a key just rendered in every locale of the unit: each ``[locale, channel, word,
+    instead, file]`` where a reply writes a word its locale avoids (the locale file's
+    ``avoid:``), with the file to change: the text's, or the locale file's for its words."""
+    from .render import Reply
+
+    found: list[list[str]] = []
+    source = ctx.source_templates.get(key)
+    if source is None:
+        return found
+    for locale in ctx.locales:
+        settings = ctx.library.pipeline.negotiator.plan(locale).attempts[0].settings
+        words = repr((settings.greeting, settings.closing, settings.sign_off, settings.units, settings.address))
+        for channel in source.channels if settings.avoid else ():
+            reply = ctx._replies.get((key, locale, channel))
+            if not isinstance(reply, Reply):
+                continue  # reported by the render check
+            text = f"{reply.subject or ''}\n{reply.body}"
+            for word, instead in settings.avoid.items():
+                if word not in text:
+                    continue
+                answered = [t for f in reply.texts_from if (t := ctx.catalogue.get(f, key)) is not None]
+                writes = next((t for t in answered if any(word in x.text for x in t.texts.values())), None)
+                if writes is not None:
+                    file = writes.file
+                elif word in words:
+                    file = settings.file or f"locales/{locale}.yaml"
+                else:  # in an example value
+                    file = answered[-1].file if answered else source.file
+                found.append([locale, channel, word, instead, file])
+    return found
 
 
 def check_avoided_terms(ctx: Context) -> Iterator[Finding]:
-    """avoided-term: a reply uses a word its locale avoids (the locale file's ``avoid:``)."""
-    for locale in sorted(ctx.catalogue.locale_files):
-        plan = ctx.library.pipeline.negotiator.plan(locale)
-        attempt = plan.attempts[0]
-        avoid = attempt.settings.avoid
-        if not avoid or plan.requested != locale:
-            continue
-        for key in ctx.catalogue.keys():
-            try:
-                template = ctx.library.template(key)
-            except ReplykitError:
-                continue
-            for channel in template.channels:
-                try:
-                    reply = ctx.render(key, locale, channel)
-                except ReplykitError:
-                    continue  # reported by the render check
-                text = f"{reply.subject or ''}\n{reply.body}"
-                answered = reply.texts_from[0] if reply.texts_from else attempt.language
-                found = ctx.catalogue.get(answered, key) or template
-                hint = "" if answered == locale else f"; or give {locale} a text of its own in templates/{locale}/"
-                for word, instead in avoid.items():
-                    if word in text:
-                        yield ctx.finding(
-                            "avoided-term", found,
-                            f"the {locale} {channel} reply writes {word!r}, which {locale} does not use: "
-                            f"write {instead!r}{hint}",
-                        )  # fmt: skip
+    """avoided-term: a reply uses a word its locale avoids (found as the unit's keys are rendered)."""
+    from .lint import CODES, Finding
+
+    for key, record in ctx.records.items():
+        for locale, channel, word, instead, file in record.get("avoided", ()):
+            folder = file.split("/")[1] if file.startswith("templates/") else None
+            template = ctx.catalogue.get(folder, key) if folder else None
+            hint = (
+                ""
+                if file.startswith(f"templates/{locale}/") or file.startswith("locales/")
+                else (f"; or give {locale} a text of its own in templates/{locale}/")
+            )
+            yield Finding(
+                file, template.line if template else 1, "avoided-term", CODES["avoided-term"], key, locale,
+                f"the {locale} {channel} reply writes {word!r}, which {locale} does not use: write {instead!r}{hint}",
+            )  # fmt: skip
 
 
 def check_ambiguous_currency(ctx: Context) -> Iterator[Finding]:
     """ambiguous-currency: a currency sign written next to a value bypasses the currency rule."""
-    for template in ctx.catalogue.iter_templates():
+    for template in ctx.templates:
         for (channel, part), text in template.texts.items():
             for number, line in enumerate(text.text.splitlines(), start=1):
                 if _SIGN_NEXT_TO_VALUE.search(line):
@@ -132,12 +157,12 @@ def check_ambiguous_currency(ctx: Context) -> Iterator[Finding]:
 
 def check_link_run_on(ctx: Context) -> Iterator[Finding]:
     """link-run-on: a link placeholder followed directly by a word: phones take it into the link."""
-    for template in ctx.catalogue.iter_templates():
-        urls = (
-            {n for n, v in ctx.library.variables(template.key).items() if v.type == "url"}
-            if _known(ctx, template.key)
-            else set()
-        )
+    for template in ctx.templates:
+        try:
+            variables = ctx.library.variables(template.key)
+        except ReplykitError:
+            continue
+        urls = {n for n, v in variables.items() if v.type == "url"}
         for (channel, part), text in template.texts.items():
             for match in _LINK_INTO_WORD.finditer(text.text):
                 if match.group(1) in urls:
@@ -149,20 +174,12 @@ def check_link_run_on(ctx: Context) -> Iterator[Finding]:
                     )  # fmt: skip
 
 
-def _known(ctx: Context, key: str) -> bool:
-    try:
-        ctx.library.variables(key)
-    except ReplykitError:
-        return False
-    return True
-
-
 def _signs(template: object) -> bool:
     texts = getattr(template, "texts", {})
     return any("sign_off" in t.text for t in texts.values())
 
 
-def _locale_finding(ctx: Context, file: str, language: str, message: str) -> Finding:
+def _locale_finding(file: str, language: str, message: str) -> Finding:
     from .lint import CODES, Finding
 
     return Finding(file, 1, "closing-tone", CODES["closing-tone"], None, language, message)

@@ -54,6 +54,10 @@ class Texts:
             found = self._declarations[key] = (template.variables, template.channels, required)
         return found
 
+    def tone(self, key: str) -> str:
+        """A key's tone, from its source template: translations say the same thing in the same tone."""
+        return self.declaring_template(key).tone
+
     def declaring_template(self, key: str) -> Template:
         """The template whose variables and channels define ``key``: the source's."""
         for lang in self.languages():
@@ -180,7 +184,8 @@ class Texts:
                 data = data.get(step) if isinstance(data, dict) else None
             if isinstance(data, str):
                 doc = self.catalogue.files[display]
-                text = _chinese.convert_template(data, attempt.convert) if attempt.convert else data
+                convert = self._conversion(attempt, display.rsplit("/", 1)[-1].rsplit(".", 1)[0])
+                text = _chinese.convert_template(data, convert) if convert else data  # (words of its script stay)
                 where = Where(display, partial(_position_in, doc, path), None, attempt.settings.tag)
                 try:
                     compiled = CompiledText(self.env, text, where, "/".join(path))

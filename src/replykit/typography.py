@@ -24,6 +24,7 @@ _SPACES = "[ \u00a0\u202f]+"
 _AROUND_HAN = re.compile(
     rf"(?<=[{_HAN}{_CJK_MARKS}]){_SPACES}(?=[\w{_HAN}])|(?<=[\w%.)]){_SPACES}(?=[{_HAN}{_CJK_MARKS}])"
 )
+_LIST_MARKER = re.compile(r"[ \t]*(?:\d{1,3}[.)]|[-*•])[ \t]+")
 _HAN_NEXT_TO_LATIN = re.compile(rf"(?<=[{_HAN}])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9%])(?=[{_HAN}])")
 
 
@@ -57,7 +58,12 @@ def _has_han(text: str) -> bool:
 def _han_spacing(text: str, spaced: bool) -> str:
     if spaced:
         return _HAN_NEXT_TO_LATIN.sub(" ", text)
-    return _AROUND_HAN.sub("", text)
+    lines = []
+    for line in text.split("\n"):
+        marker = _LIST_MARKER.match(line)  # "1. 我们" keeps the space after its number
+        start = marker.end() if marker else 0
+        lines.append(line[:start] + _AROUND_HAN.sub("", line[start:]))
+    return "\n".join(lines)
 
 
 def _protected(text: str, change: object) -> str:

@@ -199,12 +199,20 @@ def languages(locales: Iterable[str]) -> list[str]:
 
 
 def write_catalogue(root: Path, locales: Iterable[str] = LOCALES) -> Path:
-    """A catalogue with the shipped locale files and the same templates in every language of ``locales``.
+    """A catalogue with the shipped locale files (their typography left out: how prose writes a
+    range, spaces around Han, whole amounts or a currency's sign is the market's choice, not CLDR's) and the same
+    templates in every language of ``locales``.
 
     A language without templates would be formatted in the catalogue's default
     locale, so each language gets its own (identical) templates folder.
     """
     shutil.copytree(REPO / "locales", root / "locales")
+    for path in (root / "locales").glob("*.yaml"):  # CLDR's forms, without the locale's prose choices
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data.pop("typography", None)  # Han spacing, ranges in words ("de 3 a 5"): tests/test_regional_texts.py
+        data.get("numbers", {}).pop("cents_on_whole_amounts", None)  # £5 for £5.00: the same
+        data.pop("currency_symbols", None)  # Taiwan's NT$ for CLDR's $: the same
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     (root / "replykit.yaml").write_text("default_locale: en-US\nsource_language: en\n", encoding="utf-8")
     entries = {
         f"pre_sale.icu_{name}": {

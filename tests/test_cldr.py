@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 import replykit
+from catalogues import MakeCatalog
 
 NOW = dt.datetime(2026, 3, 5, 9, 0, tzinfo=dt.timezone.utc)
 LANGUAGES = ("en", "es", "zh", "fr", "de", "ja", "ar", "pl", "ru", "pt", "it", "nl")
@@ -113,14 +114,34 @@ def test_a_long_list_is_joined_once(show: Callable[..., str]) -> None:
 
 @pytest.mark.parametrize(
     ("locale", "value", "expected"),
-    [("zh-TW", {"value": 2, "unit": "week"}, "2 週"), ("zh-HK", {"value": 5, "unit": "day"}, "5 日"),
-     ("zh-HK", {"value": 1, "unit": "week"}, "1 星期"), ("zh-CN", {"value": 2, "unit": "week"}, "2周")],
+    [("zh-TW", {"value": 2, "unit": "week"}, "2 週"), ("zh-HK", {"value": 5, "unit": "day"}, "5日"),
+     ("zh-HK", {"value": 1, "unit": "week"}, "1個星期"), ("zh-CN", {"value": 2, "unit": "week"}, "2周")],
 )  # fmt: skip
 def test_traditional_chinese_units_are_the_regions_own(
     lib: replykit.Library, locale: str, value: object, expected: str
 ) -> None:
     formatter = lib.pipeline.negotiator.plan(locale).attempts[0].formatter
     assert str(replykit.values.coerce("duration", value, formatter, "zh")) == expected  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"), [("zh-HK", "5 日, 1 星期"), ("zh-TW", "5 天, 1 週"), ("zh-CN", "5天, 1周")]
+)
+def test_a_region_without_unit_words_of_its_own_gets_cldrs(
+    make_catalog: MakeCatalog, locale: str, expected: str
+) -> None:
+    units = 'fallback: [en]\nunits: {day: {other: "{0}天"}, week: {other: "{0}周"}}\n'
+    entry = "pre_sale.d:\n  title: D\n  variables:\n    a: {type: duration, example: 1}\n  chat: '{{ a }}'\n"
+    files = {"templates/en/pre_sale.yaml": entry,
+        "templates/zh/pre_sale.yaml": entry, "locales/zh.yaml": units,
+             "locales/zh-HK.yaml": "fallback: [zh]\n", "locales/zh-TW.yaml": "fallback: [zh]\n"}  # fmt: skip
+    lib = replykit.load(make_catalog(files))
+    formatter = lib.pipeline.negotiator.plan(locale).attempts[0].formatter
+    found = [
+        str(replykit.values.coerce("duration", v, formatter, "zh"))
+        for v in ({"value": 5, "unit": "day"}, {"value": 1, "unit": "week"})
+    ]  # type: ignore[attr-defined]
+    assert ", ".join(found) == expected
 
 
 @pytest.mark.parametrize(

@@ -228,6 +228,10 @@ def test_the_gallery_shows_every_key_and_channel_with_varied_data(tmp_path: obje
     assert "Estimada María:" in text and "Estimado James:" in text and "does not render" not in text
     assert "amount in MXN" in text and "amount in USD" in text and "a long product name" in text
     assert "陳先生" in (out / "gallery-zh-TW.md").read_text(encoding="utf-8")
+    mid = text.split("### chat: a woman, answering mid-conversation")[1].split("```text\n")[1]
+    assert not mid.startswith("¡Hola") and text.count("answering mid-conversation") == sum(
+        len(lib.template(k).channels) - 1 for k in lib.keys()
+    )
 
 
 def test_stamps_and_po_files_understand_regions(make_catalog: MakeCatalog) -> None:
@@ -320,3 +324,67 @@ def test_style_checks_are_lint_codes(make_catalog: MakeCatalog) -> None:
     assert {"han-spacing", "closing-tone", "link-run-on", "ambiguous-currency"} <= codes <= set(CODES)
     (cheer,) = [f for f in found if f.code == "closing-tone" and f.key]
     assert cheer.file == "templates/zh/customs.yaml" and "apology" in cheer.message
+
+
+def test_an_address_leaves_out_an_empty_field_with_its_separator(make_catalog: MakeCatalog) -> None:
+    entry = "customs.a:\n  title: A\n  variables:\n    a: {type: address, example: x}\n  chat: '{{ a }}'\n"
+    files = {
+        "templates/en/customs.yaml": entry,
+        "locales/en.yaml": "address: |\n  {line1}\n  {city}, {region} {postcode}\n",
+    }
+    lib = replykit.load(make_catalog(files, locales=False))
+    address = {"line1": "1 Main St", "city": "Springfield", "region": "", "postcode": "62704"}
+    assert lib.render("customs.a", channel="chat", a=address).body == "1 Main St\nSpringfield 62704"
+    no_city = {"line1": "1 Main St", "region": "IL", "postcode": "62704"}
+    assert lib.render("customs.a", channel="chat", a=no_city).body == "1 Main St\nIL 62704"
+
+
+def test_an_address_keeps_its_own_spacing_where_han_takes_spaces(make_catalog: MakeCatalog) -> None:
+    entry = (
+        "customs.a:\n  title: A\n  variables:\n    a: {type: address, example: x}\n  chat: '地址如下：{{ a }}，共3件'\n"
+    )
+    taiwan = "fallback: [zh]\ntypography: {han_spacing: true}\naddress: '{city}{line1}'\n"
+    files = {"templates/en/customs.yaml": entry, "templates/zh/customs.yaml": entry, **LOCALES,
+             "locales/zh-TW.yaml": taiwan}  # fmt: skip
+    lib = replykit.load(make_catalog(files, locales=False))
+    reply = lib.render("customs.a", locale="zh-TW", channel="chat", a={"city": "台北市", "line1": "南京東路100號5樓"})
+    assert reply.body == "地址如下：台北市南京東路100號5樓，共 3 件"  # the rest of the text is spaced
+
+
+@pytest.mark.parametrize(("cents", "amount", "expected"), [(True, "5 GBP", "£5.00"), (False, "5 GBP", "£5"),
+                                                          (False, "4.5 GBP", "£4.50"), (False, "1235 JPY", "JP¥1,235")])  # fmt: skip
+def test_a_locale_can_write_whole_amounts_without_cents(
+    make_catalog: MakeCatalog, cents: bool, amount: str, expected: str
+) -> None:
+    entry = "customs.m:\n  title: M\n  variables:\n    m: {type: money, example: 1}\n  chat: '{{ m }}'\n"
+    british = f"fallback: [en]\nnumbers: {{cents_on_whole_amounts: {str(cents).lower()}}}\n"
+    files = {"templates/en/customs.yaml": entry, **LOCALES, "locales/en-GB.yaml": british}
+    lib = replykit.load(make_catalog(files, locales=False))
+    assert lib.render("customs.m", locale="en-GB", channel="chat", m=amount).body == expected
+
+
+def test_a_locale_can_write_its_own_sign_for_a_currency(make_catalog: MakeCatalog) -> None:
+    entry = "customs.m:\n  title: M\n  variables:\n    m: {type: money, example: 1}\n  chat: '{{ m }}'\n"
+    taiwan = "fallback: [zh]\ncurrency_symbols: {TWD: NT$}\nnumbers: {cents_on_whole_amounts: false}\n"
+    files = {"templates/en/customs.yaml": entry, "templates/zh/customs.yaml": entry, **LOCALES,
+             "locales/zh-TW.yaml": taiwan}  # fmt: skip
+    lib = replykit.load(make_catalog(files, locales=False))
+    shown = [lib.render("customs.m", locale="zh-TW", channel="chat", m=m).body for m in ("1235 TWD", "12.5 USD")]
+    assert shown == ["NT$1,235", "US$12.50"]
+    bad = make_catalog({**files, "locales/zh-TW.yaml": "fallback: [zh]\ncurrency_symbols: {NTD: NT$}\n"})
+    (problem,) = [p for p in replykit.load(bad).problems if "currency_symbols" in p.message]
+    assert problem.file == "locales/zh-TW.yaml" and "ISO 4217" in problem.message
+
+
+def test_an_override_is_stale_only_when_the_text_it_overrides_changes(make_catalog: MakeCatalog) -> None:
+    from replykit import po
+
+    files = {"templates/en/customs.yaml": EN, "templates/es/customs.yaml": ES, "templates/es-MX/customs.yaml": ES_MX,
+             **LOCALES}  # fmt: skip
+    root = make_catalog(files, locales=False)
+    po.stamp(replykit.load(root), "es-MX")
+    spanish = root / "templates/es/customs.yaml"
+    spanish.write_text(ES.replace("lo sentimos, ya salió", "lo sentimos mucho, ya salió"), encoding="utf-8")
+    assert po.translation_status(replykit.load(root), "es-MX")["customs.x"] == "translated"  # es-MX has no chat
+    spanish.write_text(ES.replace("Cuerpo ES", "Texto ES"), encoding="utf-8")
+    assert po.translation_status(replykit.load(root), "es-MX")["customs.x"] == "stale"  # it overrides the body

@@ -13,7 +13,7 @@ import hashlib
 import os
 import re
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -128,6 +128,8 @@ class Template:
     tone: str = "neutral"
     #: Fields that are the same as the source's on purpose (a brand name, say): not "unchanged".
     same_as_source: frozenset[str] = frozenset()
+    #: An entry of a regional folder (``es-MX``): it holds only the texts it overrides.
+    regional: bool = False
     variables: dict[str, Variable] = field(default_factory=dict)
     texts: dict[tuple[str, str], TextField] = field(default_factory=dict)
 
@@ -144,12 +146,18 @@ class Template:
     def channels(self) -> tuple[Channel, ...]:
         return tuple(c for c in CHANNELS if (c, "body") in self.texts)
 
-    def revision(self) -> str:
-        """A short hash of the texts; a translation records its source's revision."""
+    def revision(self, only: Collection[tuple[str, str]] | None = None) -> str:
+        """A short hash of the texts (or of the ``only`` ones); a translation records its source's revision."""
         digest = hashlib.sha256()
         for (channel, part), text in sorted(self.texts.items()):
-            digest.update(f"{channel}.{part}\0{text.text}\0".encode())
+            if only is None or (channel, part) in only:
+                digest.update(f"{channel}.{part}\0{text.text}\0".encode())
         return digest.hexdigest()[:12]
+
+    def revision_of(self, source: Template) -> str:
+        """The revision of ``source`` this translation records: for a regional override, of the
+        texts it overrides only (a change elsewhere does not make it stale)."""
+        return source.revision(self.texts.keys() if self.regional else None)
 
     def unchanged(self, source: Template) -> list[str]:
         """The fields of this translation still the same as ``source``'s, as Weblate's "unchanged
@@ -177,7 +185,7 @@ class Template:
 
         A translation without a stamp is not stale: nothing says what it was made from.
         """
-        return self.source is not None and self.source != source.revision()
+        return self.source is not None and self.source != self.revision_of(source)
 
 
 @dataclass
@@ -664,6 +672,7 @@ def _read_template(
         source=entry.get("source"),
         untranslated=entry.get("untranslated", False),
         same_as_source=_read_same_as_source(entry.get("same_as_source", False), fail),
+        regional=regional,
         variables=variables,
         texts=texts,
     )

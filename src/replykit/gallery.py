@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from .catalog import Channel
 from .errors import ReplykitError
 from .library import Library
 
@@ -34,7 +35,8 @@ def variants(library: Library, key: str, locale: str) -> Iterator[tuple[str, dic
     """The data a key is shown with: what varies, and the values."""
     examples = library.examples(key, locale)
     variables = library.variables(key)
-    local = library.pipeline.negotiator.plan(locale).attempts[0].formatter.currency
+    first = library.pipeline.negotiator.plan(locale).attempts[0]
+    local, settings = first.formatter.currency, first.settings
     money = [n for n, v in variables.items() if v.type == "money"]
     products = [n for n, v in variables.items() if v.type in ("string", "text") and "product" in n]
     customers = CHINESE_CUSTOMERS if locale.split("-", maxsplit=1)[0] == "zh" else CUSTOMERS
@@ -57,9 +59,11 @@ def variants(library: Library, key: str, locale: str) -> Iterator[tuple[str, dic
             amount = examples[money[0]]
             plain = amount.get("amount") if isinstance(amount, dict) else amount
             currency = local if number % 2 == 0 else ("EUR" if local == "USD" else "USD")
+            if currency == local and not settings.cents_on_whole_amounts:  # (a Taiwan shop charges NT$1,235)
+                plain = round(float(plain or 0))
             values[money[0]] = {"amount": plain, "currency": currency}
             notes.append(f"amount in {currency}")
-        if products and number == 1:
+        if len(products) == 1 and number == 1:  # (of two products, which one is which matters)
             values[products[0]] = LONG_PRODUCT
             notes.append("a long product name")
         values.setdefault("shop", "Lumen Home")
@@ -75,10 +79,19 @@ def gallery(library: Library, locale: str) -> str:
         lines += [f"## {key}: {template.title}", ""]
         for channel in template.channels:
             for note, values in variants(library, key, locale):
-                try:
-                    reply = library.render(key, locale=locale, channel=channel, opening=True, values=values)
-                    text = f"Subject: {reply.subject}\n\n{reply.body}" if reply.subject else reply.body
-                except ReplykitError as exc:
-                    text = f"(does not render: {exc})"
-                lines += [f"### {channel}: {note}", "", "```text", text, "```", ""]
+                lines += _shown(library, key, locale, channel, note, values, opening=True)
+            if channel != "email":  # most chat answers come in the middle of a conversation
+                note, values = next(variants(library, key, locale))
+                lines += _shown(library, key, locale, channel, f"{note}, answering mid-conversation", values, False)
     return "\n".join(lines)
+
+
+def _shown(
+    library: Library, key: str, locale: str, channel: Channel, note: str, values: dict[str, Any], opening: bool
+) -> list[str]:
+    try:
+        reply = library.render(key, locale=locale, channel=channel, opening=opening, values=values)
+        text = f"Subject: {reply.subject}\n\n{reply.body}" if reply.subject else reply.body
+    except ReplykitError as exc:
+        text = f"(does not render: {exc})"
+    return [f"### {channel}: {note}", "", "```text", text, "```", ""]

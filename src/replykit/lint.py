@@ -26,7 +26,7 @@ from ._paths import shown_path, shown_paths
 from .catalog import CHANNELS, Channel, Template, TextField
 from .errors import CatalogueError, ReplykitError
 from .library import Library
-from .locales import LocaleSettings, parse_tag
+from .locales import LocaleSettings, merge_settings, parse_tag
 from .negotiate import Attempt
 from .render import Reply, make_environment
 from .style_checks import STYLE_CHECKS, STYLE_CODES, avoided_words
@@ -681,7 +681,7 @@ def check_translation_sets(ctx: Context) -> Iterator[Finding]:
             yield ctx.finding(
                 "stale-translation", template,
                 f"the {was} text changed since this {'override' if ctx.base else 'translation'} (source "
-                f"{template.source}, now {overridden.revision()}); update it, then run "
+                f"{template.source}, now {template.revision_of(overridden)}); update it, then run "
                 f"`replykit stamp --language {language} {key}`",
             )  # fmt: skip
 
@@ -780,7 +780,9 @@ def borrowed_words(ctx: Context) -> set[Borrowed]:
         if attempt.language != language:
             continue
         home = next((d for d in attempt.layers if tags[d].language == own), None)
-        for setting in _words_paths(attempt.settings, needs):
+        # (the settings as the files give them: a reply itself never takes another language's words)
+        given = merge_settings(parse_tag(locale), [(d, data[d]) for d in attempt.layers])
+        for setting in _words_paths(given, needs):
             provider = next((d for d in attempt.layers if _sets(data[d], setting)), None)
             if provider is not None and tags[provider].language != own:
                 file = home or min(t.file for t in ctx.templates)
@@ -806,13 +808,14 @@ def locale_incomplete(found: Iterable[Borrowed]) -> Iterator[Finding]:
             continue
         home = min(homes)
         taken = "; ".join(
-            f"{', '.join(b.setting for b in settings)} from {provider}"
+            f"{', '.join(b.setting for b in settings)} of their own (only {provider} has them)"
             for provider, settings in groupby(items, key=lambda b: b.provider)
         )
         target = home if home.startswith("locales/") else f"locales/{language}.yaml"
         yield Finding(
             home, 1, "locale-incomplete", CODES["locale-incomplete"], None, locale,
-            f"{locale} replies would take {taken}; write them in {language} in {target} (see the other locale files)",
+            f"{locale} replies have no {taken}: a reply never takes another language's words; write them in "
+            f"{language} in {target} (see the other locale files)",
         )  # fmt: skip
 
 

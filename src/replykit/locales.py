@@ -136,6 +136,10 @@ class LocaleSettings:
     units: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     #: An override of CLDR's minimumGroupingDigits (None: CLDR's, from :mod:`replykit._cldr`).
     minimum_grouping_digits: int | None = None
+    #: False where prose writes a whole amount without its zero cents (£5, not £5.00).
+    cents_on_whole_amounts: bool = True
+    #: Signs this market writes for a currency instead of CLDR's (Taiwan: NT$ for TWD).
+    currency_symbols: Mapping[str, str] = field(default_factory=dict)
     convert: str | None = None
     forbidden: tuple[str, ...] = ()
     limits: Mapping[str, int] = field(default_factory=dict)
@@ -302,8 +306,15 @@ def _check_numbers(value: Any) -> Found:
     if not isinstance(value, dict):
         return f"'numbers' must be {_MAPPING}, got {_kind(value)}"
     for key, entry in value.items():
+        if key == "cents_on_whole_amounts":
+            if not isinstance(entry, bool):
+                return (f"numbers.cents_on_whole_amounts is true (£5.00) or false (£5), got {entry!r}", (key,))
+            continue
         if key != "minimum_grouping_digits":
-            return (f"numbers: unknown entry {key!r}; use minimum_grouping_digits", (str(key),))
+            return (
+                f"numbers: unknown entry {key!r}; use minimum_grouping_digits or cents_on_whole_amounts",
+                (str(key),),
+            )
         if type(entry) is not int or not 1 <= entry <= 4:
             return (f"numbers.minimum_grouping_digits must be a whole number from 1 to 4, got {entry!r}", (key,))
     return None
@@ -320,6 +331,17 @@ def _check_convert(value: Any) -> Found:
 def _check_forbidden(value: Any) -> Found:
     if not isinstance(value, list) or not all(isinstance(p, str) and p.strip() for p in value):
         return "'forbidden' must be a list of phrases"
+    return None
+
+
+def _check_currency_symbols(value: Any) -> Found:
+    if not isinstance(value, dict):
+        return "'currency_symbols' maps a currency code to the sign this market writes, such as {TWD: NT$}"
+    for code, sign in value.items():
+        if not (isinstance(code, str) and is_currency_code(code)):
+            return (f"currency_symbols: {code!r} is not an ISO 4217 currency code (USD, TWD, ...)", (str(code),))
+        if not (isinstance(sign, str) and 0 < len(sign.strip()) <= 8 and "{" not in sign):
+            return (f"currency_symbols.{code} must be a short sign such as NT$, got {sign!r}", (code,))
     return None
 
 
@@ -364,6 +386,7 @@ _CHECKS: dict[str, Check] = {
     "forbidden": _check_forbidden,
     "address": _text("address"),
     "avoid": _check_avoid,
+    "currency_symbols": _check_currency_symbols,
     "typography": _check_typography,
     "limits": _mapping_of("limits", CHANNELS, _limit_value),
 }
@@ -410,6 +433,8 @@ def merge_settings(tag: Tag, layers: Iterable[tuple[str, Mapping[str, Any]]]) ->
         han_spacing=typography.get("han_spacing"),
         units={k: dict(v) for k, v in merged.get("units", {}).items() if isinstance(v, dict)},
         minimum_grouping_digits=numbers.get("minimum_grouping_digits"),
+        cents_on_whole_amounts=numbers.get("cents_on_whole_amounts", True),
+        currency_symbols=dict(merged.get("currency_symbols", {})),
         convert=merged.get("convert"),
         forbidden=tuple(str(p) for p in merged.get("forbidden", ())),
         limits=limits,

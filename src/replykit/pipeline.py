@@ -37,7 +37,7 @@ from .negotiate import Attempt, Negotiator
 from .render import Reply, check_subject
 from .texts import Texts
 from .typography import sentence_case, typeset
-from .values import given, read_values
+from .values import VERBATIM, given, read_values
 
 #: Names every render accepts besides the declared variables.
 PROVIDED_VALUES = frozenset({"shop", "agent", "ship_to"})
@@ -172,12 +172,13 @@ class Pipeline:
             if "sign_off" in needs:
                 values["sign_off"] = self.frame.sign_off(attempt, chosen, shop, agent, self.texts.tone(template.key))
         settings = attempt.settings
+        verbatim = [v for v in values.values() if isinstance(v, VERBATIM)]
         if channel != "email":
-            body = typeset(texts[0].render(values), settings, channel)
+            body = typeset(texts[0].render(values), settings, channel, verbatim)
             greeted = opening or "greeting" not in needs
             return None, body if greeted else sentence_case(body), None
-        subject = typeset(texts[0].render(values), settings, channel)
-        body = typeset(texts[1].render(values), settings, channel)
+        subject = typeset(texts[0].render(values), settings, channel, verbatim)
+        body = typeset(texts[1].render(values), settings, channel, verbatim)
         check_subject(subject, texts[0], values, attempt.locale)
         html = None
         if len(texts) == 3:  # the HTML body escapes every value; line breaks of the sign-off become <br>

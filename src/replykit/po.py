@@ -244,7 +244,7 @@ def import_po(library: Library, po_file: str | Path | bytes, language: str, *, n
         if translation.untranslated and _usable(source, translation, translated):
             planned.append(Change((key, "untranslated"), None))
         stale = translation.made_from_older(source)
-        revision = source.revision()
+        revision = translation.revision_of(source)
         if complete and (new_fields or stale or translation.untranslated) and translation.source != revision:
             planned.append(Change((key, "source"), revision, after=_after(raw, "source")))
             report.stamped.append(key)
@@ -477,7 +477,8 @@ def _new_entry(
         if name in text:
             entry[name] = text[name]
     if complete:
-        entry["source"] = source.revision()
+        written = {("email", part) for part in email} | {(name, "body") for name in ("chat", "sms") if name in text}
+        entry["source"] = source.revision(written if partial else None)
     return entry
 
 
@@ -516,7 +517,7 @@ def stamp(library: Library, language: str, keys: Iterable[str] | None = None) ->
     stamped: list[str] = []
     for key in chosen:
         translation = translations[key]
-        revision = sources[key].revision()
+        revision = translation.revision_of(sources[key])
         if translation.source != revision:
             after = _after(_raw_entry(library, translation), "source")
             changes.setdefault(translation.file, []).append(Change((key, "source"), revision, after=after))

@@ -14,6 +14,7 @@ and the values hold:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from .locales import LocaleSettings
 
@@ -36,11 +37,20 @@ def tidy(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.split("\n"))
 
 
-def typeset(text: str, settings: LocaleSettings, channel: str) -> str:
-    """``text`` with the locale's typography applied (see the module's description)."""
+def typeset(text: str, settings: LocaleSettings, channel: str, verbatim: Iterable[object] = ()) -> str:
+    """``text`` with the locale's typography applied (see the module's description).
+
+    The ``verbatim`` values keep their own spacing inside: a date, an amount or a duration
+    as CLDR writes it for the locale (2026年3月5日 14:30), an address as the customer
+    wrote it; only their edges meet the text by the locale's rule."""
     spaced = settings.han_spacing
     if spaced is not None and _has_han(text):
         text = _protected(text, lambda part: _han_spacing(part, spaced))
+        for value in verbatim:
+            printed = str(value)
+            respaced = _han_spacing(printed, spaced)
+            if respaced != printed:
+                text = text.replace(respaced, printed)
     if channel != "email":
         text = _links_end_their_line(text)
     return tidy(text)

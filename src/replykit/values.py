@@ -126,20 +126,32 @@ class Formatter:
         return found == "code"
 
     def money(self, amount: Decimal, currency: str, fmt: str | None = None) -> str:
-        if fmt is None and self._shows_code(currency):
+        coded = fmt is None and self._shows_code(currency)
+        if coded:
             fmt = str(self.locale.currency_formats["standard"].pattern).replace("¤", "¤¤")
         digits = _PRECISION.get(currency)
         if digits is None:
             digits = _PRECISION[currency] = get_currency_precision(currency)
         grouped = self._grouped(amount.quantize(Decimal(1).scaleb(-digits), ROUND_HALF_EVEN))
+        whole = bool(digits) and not self.settings.cents_on_whole_amounts and amount == amount.to_integral_value()
+        if whole:  # £5, not £5.00: the locale's pattern without its decimals
+            fmt = re.sub(r"\.0+", "", fmt or str(self.locale.currency_formats["standard"].pattern))
         text = format_currency(
-            amount, currency, format=fmt, locale=self.locale, group_separator=grouped and not self._apostrophe
+            amount,
+            currency,
+            format=fmt,
+            locale=self.locale,
+            group_separator=grouped and not self._apostrophe,
+            currency_digits=not whole,
         )
         if grouped and self._apostrophe:
             text = _group_digits(text, get_group_symbol(self.locale))
         symbol = self._symbols.get(currency)
         if symbol is None:
             symbol = self._symbols[currency] = get_currency_symbol(currency, self.locale)
+        own = self.settings.currency_symbols.get(currency)
+        if own and not coded and symbol in text:  # the market's sign (NT$), not CLDR's ($)
+            text, symbol = text.replace(symbol, own, 1), own
         return _currency_spacing(text, symbol if symbol in text else currency)
 
     def number(self, value: Decimal | float, fmt: str | None = None) -> str:
@@ -554,8 +566,11 @@ class Address:
             names = _ADDRESS_FIELD.findall(line)
             if names and not any(self.fields.get(n) for n in names):
                 continue  # nothing to show on this line (no region, no postcode)
+            for name in names:  # an empty field goes with the separator before it ("{city}, {region}")
+                if not self.fields.get(name):
+                    line = re.sub(rf"[ ,，、]*\{{{name}\}}", "", line)
             text = _ADDRESS_FIELD.sub(lambda m: self.fields.get(m.group(1), ""), line)
-            lines.append(re.sub(r"\s*,\s*(?=,|$)|^\s*,\s*", "", text).strip())
+            lines.append(text.strip(" ,，、"))
         return "\n".join(line for line in lines if line)
 
     __repr__ = __str__
@@ -577,6 +592,9 @@ def _has_han(text: str) -> bool:
 
 #: What a value made only of is no value: white space and invisible marks (zero-width
 #: space and joiners, word joiner, byte order mark, soft hyphen).
+#: Values printed as CLDR (or the customer) writes them, whose inside the locale's typography leaves alone.
+VERBATIM = (Money, LocalNumber, Percent, LocalDate, LocalDateTime, Duration, Address)
+
 BLANK = (
     " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
     "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u034f"

@@ -166,7 +166,7 @@ def test_cli_batch_csv_with_key_field_to_stdout(tmp_path: Path, lib: replykit.Li
     assert result.exit_code == 0, result.stderr
     first, second = (json.loads(x) for x in result.stdout.splitlines())
     assert first["body"].startswith("¡Hola, Ana!") and first["locale"] == "es-MX"
-    assert second["body"].startswith("陈先生，您好！") and second["subject"] is None
+    assert second["body"].startswith("陈先生，你好！") and second["subject"] is None  # (Hong Kong writes 你)
 
 
 def test_cli_batch_csv_from_excel_keeps_every_row(tmp_path: Path) -> None:

@@ -153,7 +153,7 @@ def test_show_lists_variables_with_examples(run: Callable[..., Result]) -> None:
     result = run("show", "customs.import_tax", "--language", "es")
     assert result.code == 0
     assert "customs.import_tax [es] Impuestos de importación" in result.out
-    assert 'country: string  e.g. "México"' in result.out
+    assert 'country: string  e.g. "España"' in result.out
     assert "--- email body ---" in result.out and "{{ greeting }}" in result.out
 
 

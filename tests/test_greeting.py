@@ -36,10 +36,12 @@ def _first_line(lib: replykit.Library, locale: str, customer: object, **kw: obje
         ("es-ES", {}, "¡Hola!"),
         ("zh-CN", WANG_F, "尊敬的王女士，您好！"),
         ("zh-CN", LI_M, "尊敬的李先生，您好！"),
-        ("zh-CN", ZHANG, "尊敬的张小明，您好！"),  # full name, family name first
-        ("zh-CN", {}, "尊敬的顾客，您好！"),
-        ("zh-TW", {}, "尊敬的顧客，您好！"),
-        ("zh-CN", {"first_name": "John", "last_name": "Smith"}, "尊敬的John Smith，您好！"),
+        ("zh-CN", ZHANG, "张小明，您好！"),  # full name, family name first
+        ("zh-CN", {}, "您好！"),
+        ("zh-TW", {}, "您好："),  # a Taiwanese letter opens with a colon
+        ("zh-TW", WANG_F, "王小姐您好："),
+        ("zh-HK", LI_M, "親愛的李先生："),
+        ("zh-CN", {"first_name": "John", "last_name": "Smith"}, "John Smith，您好！"),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )
@@ -69,7 +71,9 @@ def test_sign_off_names_shop_and_agent(lib: replykit.Library) -> None:
     mx = lib.render(KEY, locale="es-MX", **context).body
     assert mx.endswith("Saludos cordiales.\nAna\nAtención al cliente de Lumen Home")
     zh = lib.render(KEY, locale="zh-CN", **context).body
-    assert zh.endswith("祝您购物愉快！\nLumen Home 客服 Ana")
+    assert zh.endswith("祝您生活愉快！\n客服Ana\nLumen Home客服团队")
+    tw = lib.render(KEY, locale="zh-TW", **context).body
+    assert tw.endswith("客服 Ana\nLumen Home 客服團隊 敬上")
 
 
 def test_sign_off_without_shop_or_agent_has_no_gaps(lib: replykit.Library) -> None:

@@ -88,12 +88,13 @@ def test_traditional_chinese_for_taiwan_and_hong_kong(lib: replykit.Library) -> 
     cn = lib.render("after_sale.refund_processed", locale="zh-CN", **ex)
     tw = lib.render("after_sale.refund_processed", locale="zh-TW", **ex)
     hk = lib.render("after_sale.refund_processed", locale="zh-HK", **ex)
-    assert "退款" in cn.body and "账户" in cn.body
-    assert "帳戶" in tw.body or "賬戶" in tw.body
+    assert (cn.texts_from, tw.texts_from, hk.texts_from) == (("zh",), ("zh-TW",), ("zh-HK",))  # written, not converted
+    assert "退款" in cn.body and "个工作日" in cn.body
+    assert "入帳" in tw.body and "個工作天" in tw.body  # Taiwan's words
+    assert "工作天" in hk.body and "工作日" not in hk.body  # Hong Kong's
     assert "账" not in tw.body and "账" not in hk.body
-    assert "个工作日" in cn.body and "個工作日" in tw.body
 
 
 def test_traditional_examples_follow_the_locale_script(lib: replykit.Library) -> None:
-    assert lib.examples("after_sale.refund_processed", "zh-TW")["method"] == "支付寶"
+    assert lib.examples("after_sale.refund_processed", "zh-TW")["method"] == "信用卡"  # the region's own example
     assert lib.examples("after_sale.refund_processed", "zh-CN")["method"] == "支付宝"

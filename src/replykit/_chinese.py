@@ -70,6 +70,13 @@ def convert(text: str, name: str) -> str:
 _LOGIC = re.compile(r"(\{%.*?%\}|\{#.*?#\})", re.S)
 
 
+def statements_unchanged(source: str, name: str) -> bool:
+    """Whether converting ``source`` changes its text only: its statements and comments have
+    nothing to convert (then its compiled code converts string by string, as its text does)."""
+    logic = "".join(_LOGIC.findall(source))
+    return not logic or convert(logic, name) == logic
+
+
 def convert_template(source: str, name: str) -> str:
     """Convert a template's text, leaving its statements and comments as written."""
     parts = _LOGIC.split(source)

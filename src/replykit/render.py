@@ -529,7 +529,7 @@ def simple_parts(text: str) -> list[str | tuple[str, ...]] | None:
     return parts
 
 
-def _compile(env: CatalogueSandbox, text: str, filename: str) -> jinja2.Template:
+def _compile(env: CatalogueSandbox, text: str, filename: str) -> CodeType:
     """``text`` compiled in ``env``, through its code cache when it has one."""
     cache: CodeCache | None = env.code_cache
     key = ""
@@ -542,16 +542,29 @@ def _compile(env: CatalogueSandbox, text: str, filename: str) -> jinja2.Template
         code = env.compile(text, filename, filename)
         if cache is not None:
             cache.store(key, code)
+    return code
+
+
+def _template(env: jinja2.Environment, code: CodeType) -> jinja2.Template:
     # A plain dict, not Jinja's ChainMap over the environment's globals: every
     # render copies the globals, and a dict copies without Python-level calls
     # (most of a one-line text's render). The sandbox's globals never change.
     return env.template_class.from_code(env, code, dict(env.globals))
 
 
+def _with_strings(code: CodeType, change: Callable[[str], str]) -> CodeType:
+    """``code`` with ``change`` applied to its non-ASCII string constants (those of nested code too)."""
+    consts = tuple(
+        change(c) if type(c) is str and not c.isascii() else _with_strings(c, change) if isinstance(c, CodeType) else c
+        for c in code.co_consts
+    )
+    return code.replace(co_consts=consts)
+
+
 class CompiledText:
     """One compiled piece of template text, and which costly provided names it reads."""
 
-    __slots__ = ("filename", "names", "simple", "template", "where")
+    __slots__ = ("code", "filename", "names", "simple", "template", "where")
 
     def __init__(self, env: CatalogueSandbox, text: str, where: Where, label: str) -> None:
         self.where = where
@@ -561,7 +574,8 @@ class CompiledText:
         # Greeting and sign-off are rendered only for texts that mention them.
         self.names = frozenset(_PROVIDED_LAZILY.findall(text))
         try:
-            self.template = _compile(env, text, self.filename)
+            self.code = _compile(env, text, self.filename)
+            self.template = _template(env, self.code)
         except jinja2.TemplateSyntaxError as exc:
             if isinstance(exc, TemplateSecurityError):
                 error: type[TemplateError] = SecurityError
@@ -578,6 +592,18 @@ class CompiledText:
                 key=where.key,
                 locale=where.locale,
             ) from None
+
+    def converted(self, text: str, change: Callable[[str], str]) -> CompiledText:
+        """The same template with its literal text changed by ``change`` (Simplified to
+        Traditional Chinese), given as ``text``: its code with the strings changed, not compiled
+        again. Only for a change that leaves statements alone and ASCII as it is (OpenCC's)."""
+        found = object.__new__(CompiledText)
+        found.where, found.filename, found.names = self.where, self.filename, self.names
+        env = self.template.environment
+        found.simple = None if env.autoescape else simple_parts(text)
+        found.code = _with_strings(self.code, change)
+        found.template = _template(env, found.code)
+        return found
 
     def render(self, context: Mapping[str, Any]) -> str:
         if self.simple is not None:

@@ -154,6 +154,16 @@ class Texts:
             source = _chinese.convert_template(text.text, convert) if convert else text.text
             same_text = ("text", text.file, template.key, channel, part, source)  # zh-TW and zh-HK often agree
             compiled = self._compiled.get(same_text)
+            if compiled is None and convert and _chinese.statements_unchanged(text.text, convert):
+                # the original's code with its text converted: one compile serves every script
+                original = self._compiled.get((text.language, template.key, channel, part, None))
+                if original is None:
+                    try:
+                        original = self._compile(template, channel, part, None)
+                    except TemplateError:
+                        original = None
+                if isinstance(original, CompiledText):
+                    compiled = original.converted(source, partial(_chinese.convert, name=convert))
             if compiled is None:
                 where = Where(text.file, partial(_position_of, text), template.key, text.language)
                 env = self._html_environment() if part == "html" else self.env
@@ -161,7 +171,7 @@ class Texts:
                     compiled = CompiledText(env, source, where, f"{template.key}/{channel}/{part}")
                 except TemplateError as exc:
                     compiled = exc
-                self._compiled[same_text] = compiled
+            self._compiled[same_text] = compiled
             self._compiled[cache_key] = compiled
         if isinstance(compiled, TemplateError):
             raise compiled

@@ -52,6 +52,7 @@ CODES: dict[str, str] = {
     "subject-line-break": "error",
     "unchanged-translation": "warning",
     "locale-incomplete": "error",
+    "review-flag": "warning",
 }
 
 #: Names every template may use without declaring them.
@@ -837,6 +838,24 @@ def _character_name(char: str) -> str:
     return "a line break" if char in "\n\r\u2028\u2029\x85\x0b\x0c" else f"the control character U+{ord(char):04X}"
 
 
+def check_review_flags(ctx: Context) -> Iterator[Finding]:
+    """review-flag: a reply a reviewer flagged (``reviews.yaml``) and nobody has resolved yet."""
+    from .reviews import REVIEWS_FILE, read_flags
+
+    try:
+        flags = read_flags(ctx.catalogue.root)
+    except CatalogueError as exc:
+        yield Finding(REVIEWS_FILE, exc.line or 1, "schema", CODES["schema"], None, None, exc.message)
+        return
+    for flag in flags:
+        if flag.status != "resolved":
+            yield Finding(
+                REVIEWS_FILE, flag.line, "review-flag", CODES["review-flag"], flag.key, flag.locale,
+                f"flagged in review ({flag.channel or 'any channel'}): {flag.comment}; fix the reply, "
+                "then delete the entry or set status: resolved",
+            )  # fmt: skip
+
+
 CHECKS: list[Check] = [
     check_loading,
     check_template_syntax,
@@ -851,6 +870,7 @@ CHECKS: list[Check] = [
     check_punctuation,
     check_subjects,
     check_unchanged,
+    check_review_flags,
 ]
 
 

@@ -465,9 +465,16 @@ def coverage(fmt: str, catalog: Path | None) -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on; another than loopback needs REPLYKIT_TOKEN.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; another than loopback needs REPLYKIT_TOKEN.",
+)
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes, one library each.")
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes, one library each."
+)
 @click.option(
     "--helpdesk-origin",
     envvar="REPLYKIT_HELPDESK_ORIGIN",

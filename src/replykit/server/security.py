@@ -124,20 +124,28 @@ class BodyLimit:
             await _send_problem(send, _too_large(limit))
             return
         seen = 0
+        refused = False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, refused
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise _too_large(limit)
+                if seen > limit and not refused:
+                    refused = True
+                    await _send_problem(send, _too_large(limit))
+                    return {"type": "http.disconnect"}  # the app stops reading; its answer is dropped
             return message
 
+        async def guarded(message: Message) -> None:
+            if not refused:
+                await send(message)
+
         try:
-            await self.app(scope, counted, send)
-        except Problem as problem:  # raised while the body was read: nothing was answered yet
-            await _send_problem(send, problem)
+            await self.app(scope, counted, guarded)
+        except Exception:
+            if not refused:
+                raise
 
 
 def _too_large(limit: int) -> Problem:

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("fastapi", reason='the server tests need the server extra: pip install -e ".[test,server]"')
-import httpx  # noqa: E402
+import httpx
 
-from served import TOKEN, Server, copy_catalogue, serve  # noqa: E402
+from served import TOKEN, Server, copy_catalogue, serve
 
 PROBLEM = "application/problem+json"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -344,8 +344,8 @@ def test_no_key_or_locale_reaches_a_file_path(server: Server, client: httpx.Clie
     problem(client.get("/v1/templates/..%2F..%2Fetc%2Fpasswd"), 404)
     problem(client.post("/v1/render", json={"key": "customs.import_tax", "locale": "../../etc/passwd"}), 422)
     assert (
-        not list(server.catalog.parent.glob("x*"))
-        and not (server.catalog / "reviews.yaml").exists()
+        (not list(server.catalog.parent.glob("x*"))
+        and not (server.catalog / "reviews.yaml").exists())
         or all("passwd" not in line for line in (server.catalog / "reviews.yaml").read_text().splitlines())
     )
 

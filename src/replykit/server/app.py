@@ -214,10 +214,14 @@ def create_app(catalog: Path | None = None, *, token: str | None = None, helpdes
         return await _run(lambda: _templates(lib, group, language))
 
     @app.get("/v1/templates/{key}", tags=["templates"])
-    async def one_template(request: Request, key: str) -> dict[str, Any]:
+    async def one_template(
+        request: Request,
+        key: str,
+        locale: Annotated[str | None, Query(max_length=64, description="Examples as this locale's")] = None,
+    ) -> dict[str, Any]:
         """One template: its variables, examples, languages (with their texts and status) and locales."""
         lib = library(request)
-        return await _run(lambda: _template(lib, key))
+        return await _run(lambda: _template(lib, key, locale))
 
     # -- replies ----------------------------------------------------------------------
 
@@ -397,11 +401,11 @@ def _templates(lib: Library, group: str | None, language: str | None) -> list[di
     return rows
 
 
-def _template(lib: Library, key: str) -> dict[str, Any]:
+def _template(lib: Library, key: str, locale: str | None = None) -> dict[str, Any]:
     from ..po import translation_status
 
     source = lib.template(key)
-    examples = lib.examples(key)
+    examples = lib.examples(key, locale)
     languages: dict[str, Any] = {}
     for lang in lib.languages:
         found = lib.catalogue.get(lang, key)

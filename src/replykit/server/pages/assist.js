@@ -61,7 +61,8 @@
       state.key = res.data.key;
       state.template = null;
       if (state.key) {
-        const found = await RK.get("/v1/templates/" + encodeURIComponent(state.key));
+        const locale = res.data.reply ? "?locale=" + encodeURIComponent(res.data.reply.locale) : "";
+        const found = await RK.get("/v1/templates/" + encodeURIComponent(state.key) + locale);
         if (seq !== state.seq) return;
         state.template = found.ok ? found.data : null;
       }

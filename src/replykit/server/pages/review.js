@@ -88,7 +88,7 @@
     }
     const findings = keyFindings(t.key);
     const flags = keyFlags(t.key);
-    content.append(
+    content.append(...[
       findings.length ? RK.el("ul", { class: "findings" }, findings.map(findingItem)) : null,
       flags.length ? RK.el("ul", { class: "flags" }, flags.map((f) =>
         RK.el("li", { class: "flag" }, RK.el("code", { class: "where", text: "reviews.yaml:" + f.line }), " ",
@@ -96,7 +96,7 @@
       RK.el("div", { class: "columns" },
         RK.el("div", { class: "data" }, RK.el("h3", { text: "Data" }), valuesBox, rerender),
         RK.el("div", {}, RK.el("h3", { text: "Template source" }), sources)),
-      RK.el("h3", { text: "Rendered" }), grid);
+      RK.el("h3", { text: "Rendered" }), grid].filter(Boolean));
     await renderGrid(grid, detail, valuesBox);
   }
 

@@ -35,7 +35,11 @@ RENDER = {
     },
     "examples": True,
 }
-REPLY = {"message": "hola, ¿ya enviaron mi pedido #A1029?", "hints": {"country": "MX"}, "values": {"customer": {"name": "Ana"}}}
+REPLY = {
+    "message": "hola, ¿ya enviaron mi pedido #A1029?",
+    "hints": {"country": "MX"},
+    "values": {"customer": {"name": "Ana"}},
+}
 
 
 def in_process_rate(seconds: float = 5.0) -> float:
@@ -52,7 +56,15 @@ def in_process_rate(seconds: float = 5.0) -> float:
 def rss_mb(pid: int) -> float:
     """Resident memory of the server and its worker processes."""
     total = 0
-    pids = [pid, *(int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split())]
+    pids = [
+        pid,
+        *(
+            int(p)
+            for p in subprocess.run(
+                ["pgrep", "-P", str(pid)], check=False, capture_output=True, text=True
+            ).stdout.split()
+        ),
+    ]
     for each in pids:
         for line in Path(f"/proc/{each}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):

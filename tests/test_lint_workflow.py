@@ -255,7 +255,7 @@ def test_the_lock_pins_every_dependency_and_says_how_it_was_made() -> None:
     pins = dict(re.findall(r"^([a-z0-9][a-z0-9._-]*)==(\S+)$", lock, flags=re.M))
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     wanted = [*project["dependencies"], *project["optional-dependencies"]["test"],
-              *project["optional-dependencies"]["dask"]]  # fmt: skip
+              *project["optional-dependencies"]["dask"], *project["optional-dependencies"]["server"]]  # fmt: skip
     for requirement in wanted:
         name = re.split(r"[\[<>=!~ ]", requirement, maxsplit=1)[0].lower().replace("_", "-")
         assert name in pins, name
@@ -265,8 +265,8 @@ def test_the_lock_pins_every_dependency_and_says_how_it_was_made() -> None:
     assert command in (REPO / "README.md").read_text(encoding="utf-8")  # how to refresh it
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")  # the suite runs locked, then with the newest releases
     assert re.findall(r"^suite (\w+) ", ci, flags=re.M) == ["locked", "latest"]
-    assert 'pip install --quiet -c requirements/constraints.txt -e ".[test,dask]"' in ci
-    assert 'suite latest pip install --quiet -e ".[test,dask]"' in ci
+    assert 'pip install --quiet -c requirements/constraints.txt -e ".[test,dask,server]"' in ci
+    assert 'suite latest pip install --quiet -e ".[test,dask,server]"' in ci
 
 
 @pytest.mark.parametrize("locale_file", [True, False])

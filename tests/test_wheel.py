@@ -38,6 +38,7 @@ def test_wheel_renders_outside_the_checkout(tmp_path: Path) -> None:
     assert all(line.startswith(str(site)) for line in where), where
     assert (site / "replykit" / "py.typed").is_file()
     assert (site / "replykit" / "catalogue" / "locales" / "zh-TW.yaml").is_file()
+    assert (site / "replykit" / "server" / "pages" / "assist.js").is_file()  # the pages need no build step
 
     script = site / "bin" / "replykit"
     for command in ([str(script)], [sys.executable, "-m", "replykit"]):

@@ -441,14 +441,7 @@ def _block_chunk(chunk: list[tuple[int, Any]]) -> Block:
     fell_back = 0
     kinds: set[str] = set()
     for number, row in chunk:
-        if isinstance(row, str):
-            try:
-                row = json.loads(row)
-            except ValueError as exc:
-                row = ValueError(f"row {number} is not valid JSON: {exc}")
-            except RecursionError:
-                row = ValueError(f"row {number} is nested too deeply to read")
-        result = render_row(library, number, row, spec)
+        result = render_row(library, number, parse_row(number, row) if isinstance(row, str) else row, spec)
         (replies if result.ok else errors).append(to_line(result))
         if result.reply is not None and result.reply.fell_back:
             fell_back += 1
@@ -458,6 +451,16 @@ def _block_chunk(chunk: list[tuple[int, Any]]) -> Block:
 
 
 _NUMBERS = re.compile(r"\d+")
+
+
+def parse_row(number: int, line: str) -> Any:
+    """One JSON Lines row, or the ``ValueError`` that becomes that row's error line."""
+    try:
+        return json.loads(line)
+    except ValueError as exc:
+        return ValueError(f"row {number} is not valid JSON: {exc}")
+    except RecursionError:
+        return ValueError(f"row {number} is nested too deeply to read")
 
 
 # -- files ---------------------------------------------------------------------------

@@ -502,6 +502,71 @@ def coverage(fmt: str, catalog: Path | None) -> None:
         )
 
 
+@main.command()
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; another than loopback needs REPLYKIT_TOKEN.",
+)
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes, one library each."
+)
+@click.option(
+    "--helpdesk-origin",
+    envvar="REPLYKIT_HELPDESK_ORIGIN",
+    metavar="ORIGIN",
+    help="The helpdesk that embeds /assist (e.g. https://chat.example.com): its messages are accepted, no other's.",
+)
+@catalog_option
+def serve(host: str, port: int, workers: int, helpdesk_origin: str | None, catalog: Path | None) -> None:
+    """Serve the HTTP API, the assist page and the review page (needs replykit[server])."""
+    import secrets
+    from urllib.parse import urlsplit
+
+    try:
+        import uvicorn
+
+        from .server.security import HELPDESK_ENV, TOKEN_ENV, check_bind
+    except ImportError:
+        raise click.UsageError('replykit serve needs the server extra: pip install "replykit[server]"') from None
+    token = os.environ.get(TOKEN_ENV) or None
+    refusal = check_bind(host, token)
+    if refusal:
+        raise click.UsageError(refusal)
+    if helpdesk_origin:
+        parts = urlsplit(helpdesk_origin)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path.strip("/") or parts.query:
+            raise click.BadParameter(
+                f"{helpdesk_origin!r} is not an origin; give scheme and host only, e.g. https://chat.example.com",
+                param_hint="--helpdesk-origin",
+            )
+        os.environ[HELPDESK_ENV] = helpdesk_origin.rstrip("/")
+    if catalog is not None:
+        _library(catalog)  # a missing or unreadable folder is reported now, not by each worker
+        os.environ[ENV_VAR] = str(catalog.resolve())
+    else:
+        os.environ.pop(ENV_VAR, None)
+    if token is None:  # writes (review flags, reload) still need one: made for this run, shown once
+        token = secrets.token_urlsafe(24)
+        os.environ[TOKEN_ENV] = token
+        click.echo(f"review page (with this run's token): http://{host}:{port}/review#token={token}", err=True)
+    click.echo(f"assist page: http://{host}:{port}/assist  API: http://{host}:{port}/openapi.json", err=True)
+    from .server.logs import LOG_CONFIG
+
+    uvicorn.run(
+        "replykit.server.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_config=LOG_CONFIG,
+        server_header=False,
+    )
+
+
 # -- translator workflow: PO files, source revisions, new languages (see replykit.po) ----
 
 

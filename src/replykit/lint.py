@@ -54,6 +54,7 @@ CODES: dict[str, str] = {
     "unchanged-translation": "warning",
     "locale-incomplete": "error",
     **STYLE_CODES,
+    "review-flag": "warning",
 }
 
 #: Names every template may use without declaring them.
@@ -1127,6 +1128,25 @@ def _character_name(char: str) -> str:
     return "a line break" if char in "\n\r\u2028\u2029\x85\x0b\x0c" else f"the control character U+{ord(char):04X}"
 
 
+def check_review_flags(root: Path) -> Iterator[Finding]:
+    """review-flag: a reply a reviewer flagged (``reviews.yaml``) and nobody has resolved yet.
+    (Read on every run, not cached: it is one small file.)"""
+    from .reviews import REVIEWS_FILE, read_flags
+
+    try:
+        flags = read_flags(root)
+    except CatalogueError as exc:
+        yield Finding(REVIEWS_FILE, exc.line or 1, "schema", CODES["schema"], None, None, exc.message)
+        return
+    for flag in flags:
+        if flag.status != "resolved":
+            yield Finding(
+                REVIEWS_FILE, flag.line, "review-flag", CODES["review-flag"], flag.key, flag.locale,
+                f"flagged in review ({flag.channel or 'any channel'}): {flag.comment}; fix the reply, "
+                "then delete the entry or set status: resolved",
+            )  # fmt: skip
+
+
 CHECKS: list[Check] = [
     check_loading,
     check_template_syntax,
@@ -1197,6 +1217,7 @@ def lint(
     reused = tuple(sorted(results.keys() - {u.name for u in stale}))
     last_run = RunStats(tuple(u.name for u in stale), reused, compiled, tuple(sorted(rendered)))
     findings = {problem_finding(p) for p in base.catalogue.problems}
+    findings.update(check_review_flags(base.catalogue.root))
     failures: list[Failure] = []
     undeclared: dict[str, set[str]] = {}
     borrowed: set[Borrowed] = set()

@@ -630,8 +630,9 @@ def test_temporary_files_are_private_until_the_commit(tmp_path: Path) -> None:
 
 
 WRITE_AND_WAIT = """
-import sys
+import signal, sys
 from pathlib import Path
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal, even when started in the background
 from replykit._atomic import AtomicWriter
 writer = AtomicWriter(Path(sys.argv[1]))
 writer.write("customer data\\n" * 1000)

@@ -123,11 +123,14 @@ def test_assist_shows_hostile_text_as_text(page: Any, server: Server) -> None:
     page.select_option("#channel", "email")
     hostile_name = '"><img src=x onerror=alert(1)>'
     page.fill("#customer", hostile_name)
+    page.fill("#message", "<script>alert(1)</script> 今天天气怎么样")
+    expect(page.locator("#no-match")).to_be_visible()  # nothing fits: the page says so
     page.fill(
         "#message", "<script>alert(2)</script> hola, mi pedido llegó roto, la lámpara está rota javascript:alert(3)"
     )
-    expect(page.locator("#no-match")).to_be_visible()  # the noise weakens every match: the agent picks
-    page.locator("#suggestions button[data-key='after_sale.damaged_item']").click()
+    damaged = page.locator("#suggestions button[data-key='after_sale.damaged_item']")
+    expect(damaged).to_be_visible()
+    damaged.click()
     expect(page.locator("#body")).to_contain_text(hostile_name)
     page.fill("#value-order_id", "<script>alert(4)</script>")
     expect(page.locator("#body")).to_contain_text("<script>alert(4)</script>")

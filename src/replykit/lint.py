@@ -28,7 +28,7 @@ from .errors import CatalogueError, ReplykitError
 from .library import Library
 from .locales import LocaleSettings, merge_settings, parse_tag
 from .negotiate import Attempt
-from .render import Reply, make_environment
+from .render import Reply, make_environment, simple_parts
 from .style_checks import STYLE_CHECKS, STYLE_CODES, avoided_words
 
 #: Every code and its default severity.
@@ -135,7 +135,9 @@ class Analyses:
         key = text_hash(text)
         found = self.known.get(key) or self.compiled.get(text)
         if found is None:
-            found = self._parse(text)
+            parts = simple_parts(text)  # plain fields: the names are the fields' (what a parse finds)
+            names = None if parts is None else frozenset(p[0] for p in parts if isinstance(p, tuple))
+            found = self._parse(text) if names is None else Analysis(None, names)
         self.known[key] = found
         return found
 

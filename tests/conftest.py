@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,17 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="session")
 def lib() -> replykit.Library:
     return replykit.load()
+
+
+@pytest.fixture
+def shipped_copy(tmp_path: Path) -> Path:
+    """A writable copy of the shipped catalogue (templates/, locales/, replykit.yaml)."""
+    root = tmp_path / "shipped"
+    root.mkdir()
+    for name in ("templates", "locales"):
+        shutil.copytree(REPO / name, root / name)
+    shutil.copy(REPO / "replykit.yaml", root / "replykit.yaml")
+    return root
 
 
 @pytest.fixture

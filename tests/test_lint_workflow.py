@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,17 +18,6 @@ from conftest import REPO
 from replykit import po
 from replykit.cli import main
 from replykit.lint import Finding, coverage, lint
-
-
-@pytest.fixture
-def shipped_copy(tmp_path: Path) -> Path:
-    """A writable copy of the shipped catalogue."""
-    root = tmp_path / "shipped"
-    root.mkdir()
-    for name in ("templates", "locales"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copy(REPO / "replykit.yaml", root / "replykit.yaml")
-    return root
 
 
 def edit(path: Path, old: str, new: str) -> None:

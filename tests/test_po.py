@@ -6,7 +6,6 @@ import difflib
 import io
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -25,17 +24,6 @@ from replykit._yamledit import Change, Flow, apply_changes, edit_file
 from replykit.cli import main
 
 # -- helpers ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def shipped_copy(tmp_path: Path) -> Path:
-    """A writable copy of the shipped catalogue (templates/, locales/, replykit.yaml)."""
-    root = tmp_path / "shipped"
-    root.mkdir()
-    for name in ("templates", "locales"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copy(REPO / "replykit.yaml", root / "replykit.yaml")
-    return root
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

@@ -27,7 +27,14 @@ from jinja2.bccache import bc_magic
 from jinja2.exceptions import SecurityError as JinjaSecurityError
 from jinja2.runtime import Context
 
-from ._sandbox import CatalogueSandbox, Limits, TemplateSecurityError, make_sandbox
+from ._sandbox import (
+    FORBIDDEN_ATTRIBUTES,
+    FORBIDDEN_NAMES,
+    CatalogueSandbox,
+    Limits,
+    TemplateSecurityError,
+    make_sandbox,
+)
 from ._yaml import Position
 from .catalog import Channel
 from .errors import InvalidValueError, ReplykitError, SecurityError, TemplateError, log_warning, shown
@@ -545,8 +552,6 @@ def simple_parts(text: str) -> list[str | tuple[str, ...]] | None:
 
 
 def _plain_path(path: tuple[str, ...]) -> bool:
-    from ._sandbox import FORBIDDEN_ATTRIBUTES, FORBIDDEN_NAMES
-
     name = path[0]
     if name in _LITERALS or name in FORBIDDEN_NAMES or name.startswith("replykit_"):
         return False

@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING
 from .errors import ReplykitError
 
 if TYPE_CHECKING:
+    from .catalog import Template
     from .lint import Context, Finding
+    from .locales import LocaleSettings
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff"
 _SPACED_VALUE = re.compile(rf"[{_HAN}][ \u00a0]+\{{\{{|\}}\}}[ \u00a0]+[{_HAN}]")
@@ -39,21 +41,27 @@ CHEERFUL = (
 )
 
 
+def _matching_lines(ctx: Context, pattern: re.Pattern[str]) -> Iterator[tuple[Template, str, int]]:
+    """Each text of the unit's templates whose line matches ``pattern``: its template, its
+    ``channel part`` name and the file line of its first such line."""
+    for template in ctx.templates:
+        for (channel, part), text in template.texts.items():
+            for number, line in enumerate(text.text.splitlines(), start=1):
+                if pattern.search(line):
+                    yield template, f"{channel} {part}", text.position.text_line(number)
+                    break
+
+
 def check_han_spacing(ctx: Context) -> Iterator[Finding]:
     """han-spacing: Chinese text writes values without spaces around them."""
     if not ctx.unit.language.startswith("zh"):
         return
-    for template in ctx.templates:
-        for (channel, part), text in template.texts.items():
-            for number, line in enumerate(text.text.splitlines(), start=1):
-                if _SPACED_VALUE.search(line):
-                    yield ctx.finding(
-                        "han-spacing", template,
-                        f"{channel} {part}: a space between Han characters and a value; write 在{{{{ date }}}}前, "
-                        "not 在 {{ date }} 前",
-                        text.position.text_line(number),
-                    )  # fmt: skip
-                    break
+    for template, where, line in _matching_lines(ctx, _SPACED_VALUE):
+        yield ctx.finding(
+            "han-spacing", template,
+            f"{where}: a space between Han characters and a value; write 在{{{{ date }}}}前, not 在 {{{{ date }}}} 前",
+            line,
+        )  # fmt: skip
 
 
 def check_closing_tone(ctx: Context) -> Iterator[Finding]:
@@ -100,7 +108,6 @@ def avoided_words(ctx: Context, key: str) -> list[list[str]]:
         return found
     for locale in ctx.locales:
         settings = ctx.library.pipeline.negotiator.plan(locale).attempts[0].settings
-        words = repr((settings.greeting, settings.closing, settings.sign_off, settings.units, settings.address))
         for channel in source.channels if settings.avoid else ():
             reply = ctx._replies.get((key, locale, channel))
             if not isinstance(reply, Reply):
@@ -113,12 +120,17 @@ def avoided_words(ctx: Context, key: str) -> list[list[str]]:
                 writes = next((t for t in answered if any(word in x.text for x in t.texts.values())), None)
                 if writes is not None:
                     file = writes.file
-                elif word in words:
+                elif word in _words_of(settings):
                     file = settings.file or f"locales/{locale}.yaml"
                 else:  # in an example value
                     file = answered[-1].file if answered else source.file
                 found.append([locale, channel, word, instead, file])
     return found
+
+
+def _words_of(settings: LocaleSettings) -> str:
+    """The words a locale file gives a reply (greeting, closing, signature, units, address)."""
+    return repr((settings.greeting, settings.closing, settings.sign_off, settings.units, settings.address))
 
 
 def check_avoided_terms(ctx: Context) -> Iterator[Finding]:
@@ -142,17 +154,13 @@ def check_avoided_terms(ctx: Context) -> Iterator[Finding]:
 
 def check_ambiguous_currency(ctx: Context) -> Iterator[Finding]:
     """ambiguous-currency: a currency sign written next to a value bypasses the currency rule."""
-    for template in ctx.templates:
-        for (channel, part), text in template.texts.items():
-            for number, line in enumerate(text.text.splitlines(), start=1):
-                if _SIGN_NEXT_TO_VALUE.search(line):
-                    yield ctx.finding(
-                        "ambiguous-currency", template,
-                        f"{channel} {part}: a currency sign written next to a value; give the value as money "
-                        "(its currency is then shown so that no customer misreads it)",
-                        text.position.text_line(number),
-                    )  # fmt: skip
-                    break
+    for template, where, line in _matching_lines(ctx, _SIGN_NEXT_TO_VALUE):
+        yield ctx.finding(
+            "ambiguous-currency", template,
+            f"{where}: a currency sign written next to a value; give the value as money "
+            "(its currency is then shown so that no customer misreads it)",
+            line,
+        )  # fmt: skip
 
 
 def check_link_run_on(ctx: Context) -> Iterator[Finding]:

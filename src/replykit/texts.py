@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from functools import partial
+from pathlib import PurePosixPath
 from typing import Any
 
 from . import _chinese
@@ -194,7 +195,7 @@ class Texts:
                 data = data.get(step) if isinstance(data, dict) else None
             if isinstance(data, str):
                 doc = self.catalogue.files[display]
-                convert = self._conversion(attempt, display.rsplit("/", 1)[-1].rsplit(".", 1)[0])
+                convert = self._conversion(attempt, PurePosixPath(display).stem)
                 text = _chinese.convert_template(data, convert) if convert else data  # (words of its script stay)
                 where = Where(display, partial(_position_in, doc, path), None, attempt.settings.tag)
                 try:

@@ -45,8 +45,9 @@ def typeset(text: str, settings: LocaleSettings, channel: str, verbatim: Iterabl
     wrote it; only their edges meet the text by the locale's rule."""
     spaced = settings.han_spacing
     if spaced is not None and _has_han(text):
+        before = text
         text = _protected(text, lambda part: _han_spacing(part, spaced))
-        for value in verbatim:
+        for value in verbatim if text != before else ():
             printed = str(value)
             respaced = _han_spacing(printed, spaced)
             if respaced != printed:

@@ -1,12 +1,13 @@
 """Every reply of the shipped catalogue as JSON, to compare two versions of replykit.
 
-    python benchmarks/render_all.py > before.json   # on one version
-    python benchmarks/render_all.py > after.json    # on the other
+    python benchmarks/render_all.py [CATALOGUE] > before.json   # on one version
+    python benchmarks/render_all.py [CATALOGUE] > after.json    # on the other
     cmp before.json after.json
 
 Each key x locale (the shipped ones, a region without a locale file, two languages
 without templates) x channel x formality is rendered with its examples and a fixed
 clock: a change that should not change any reply must leave the file byte-identical.
+The catalogue is the shipped one, or the folder given (such as the lint benchmark's).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ LOCALES = ["en-US", "en-GB", "en", "es", "es-ES", "es-MX", "es-AR", "zh", "zh-CN
 
 
 def main() -> None:
-    lib = replykit.load()
+    lib = replykit.load(*sys.argv[1:2])
     lib.clock = lambda: dt.datetime(2026, 3, 5, 9, tzinfo=dt.timezone.utc)
     out = {}
     for key in lib.keys():

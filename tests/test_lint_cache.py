@@ -256,7 +256,7 @@ def test_what_a_compile_notes_is_what_a_parse_finds(flawed: Path, cache: Path) -
               "{{ broken", "{{ x.__class__ }}"}  # fmt: skip
     for text in texts:
         try:
-            library.pipeline.texts.env.compile(text, "x", "x")
+            library.pipeline.texts.env.compile_text(text, "x")
         except Exception:  # a syntax or policy error is noted too
             pass
     parsed = lint_module.Analyses()

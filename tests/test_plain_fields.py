@@ -1,4 +1,4 @@
-"""Texts of plain fields are filled by hand: exactly what Jinja prints, or Jinja's own answer."""
+"""Texts of fields (plain or filtered) are filled by hand: exactly what Jinja prints, or Jinja's own answer."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 import replykit
 from replykit._yaml import Position
 from replykit.errors import ReplykitError
-from replykit.render import CompiledText, Where, make_environment, simple_parts
+from replykit.render import CompiledText, Field, Where, make_environment, simple_parts
+from replykit.values import FORMATTER
 
 WHERE = Where("templates/en/x.yaml", lambda: Position(1), "customs.x", "en")
 
@@ -54,10 +55,13 @@ def test_a_plain_text_prints_what_jinja_prints(text: str, context: dict[str, Any
 
 @pytest.mark.parametrize(
     "text",
-    ["{{ x | upper }}", "{% if x %}{{ x }}{% endif %}", "{{ _secret }}", "{{ none }}", "{{ a.b.c }}",
-     "{{ config }}", "{{ x.format }}", "{{- x }}", "{# note #}{{ x }}", "{{ replykit_budget }}"],
+    ["{% if x %}{{ x }}{% endif %}", "{{ _secret }}", "{{ none }}", "{{ not }}", "{{ a.b.c }}", "{{ config }}",
+     "{{ x.format }}", "{{- x }}", "{# note #}{{ x }}", "{{ replykit_budget }}", "{{ x | attr('y') }}",
+     "{{ x | upper.lower }}", '{{ x | plural(one="a", "b") }}', '{{ x | plural(one="a", one="b") }}',
+     '{{ x | date("a\\nb") }}', '{{ x | date("a" "b") }}', "{{ x | date(3) }}", '{{ x | date("a",) }}',
+     "{{ x | default(none) }}", "{{ x | money(y) }}", '{{ x | quote("}}") }}', "{{ x ~ y }}", "{{ x | upper -}}"],
 )  # fmt: skip
-def test_anything_more_than_plain_fields_goes_to_jinja(text: str) -> None:
+def test_anything_more_than_fields_goes_to_jinja(text: str) -> None:
     assert simple_parts(text) is None
 
 
@@ -68,3 +72,85 @@ def test_a_plain_text_is_not_compiled_until_jinja_is_needed() -> None:
     with pytest.raises(ReplykitError, match="order_id"):
         compiled.render({})  # Jinja's own error for a missing value
     assert compiled._template is not None
+
+
+FILTERED = [
+    "Total: {{ amount | money }} ({{ share | percent }}) -- {{ amount | money(format='#,##0.0 ¤') }}",
+    "{{ when | date(\"medium\") }} / {{when|date('short')}} / {{ when | date }}",
+    "{{ items | list(\"or\") }}; {{ items | list | upper }}; {{ items | join(', ') }}",
+    '{{ n | plural(one="# item", other="# items") }} {{ n | plural(other=\'#\') }}',
+    "{{ customer.first_name | upper }} {{ name | quote }} {{ customer.full_name | lower | title }}",
+    '{{ name | truncate }} {{ missing | default("—") }} {{ name | trim("A") | length }}',
+    '{{ n | plural(one="x") }}{{ amount | money("EUR") }}{{ name | date }}',
+]
+CONTEXTS = [
+    {"amount": "12.5 USD", "share": 15, "when": dt.date(2026, 3, 5), "items": ["a", "b", "c"], "n": 1, "name": "Ana"},
+    {"amount": Decimal("1234.5"), "share": "0.5", "when": "2026-03-05", "items": "solo", "n": 3.0, "name": ""},
+    {"amount": None, "share": None, "when": None, "items": None, "n": None, "name": None, "missing": "set"},
+    {"amount": ["x"], "share": {"a": 1}, "when": 5, "items": [["deep"]], "n": "many", "name": ["A", "B"]},
+    {"amount": 10**40, "share": 1e308, "when": dt.time(9), "items": ["x" * 300_000], "n": -1, "name": "x" * 250_000},
+    {},
+]
+
+
+@pytest.mark.parametrize("text", FILTERED)
+@pytest.mark.parametrize("context", CONTEXTS, ids=["good", "text", "none", "wrong", "huge", "empty"])
+def test_filtered_fields_print_what_jinja_prints(text: str, context: dict[str, Any]) -> None:
+    lib = replykit.load()
+    attempt = lib.pipeline.negotiator.plan("es-ES").attempts[0]
+    customer = lib.pipeline._read("after_sale.refund_processed", lib.variables("after_sale.refund_processed"),
+        {"customer": {"first_name": "María", "last_name": "García"}, "order_id": "A", "amount": "1 USD",
+         "method": "PayPal", "days": 3}, attempt)["customer"]  # fmt: skip
+    values = {**context, "customer": customer, FORMATTER: attempt.formatter}
+    compiled = CompiledText(make_environment(None), text, WHERE, "t")
+    assert compiled.simple is not None and any(isinstance(p, Field) and p.filters for p in compiled.simple), text
+    filled = compiled._fill(values)
+    try:
+        jinja: str | Exception = compiled.template.render(values)
+    except Exception as exc:
+        jinja = exc
+    if isinstance(jinja, Exception):
+        assert filled is None, (filled, jinja)  # the hand gives it to Jinja, which reports it
+    else:
+        assert filled == jinja
+    if context is CONTEXTS[0] and not isinstance(jinja, Exception):
+        assert filled is not None  # (not a test of Jinja alone)
+
+
+def test_a_filtered_text_is_not_compiled_until_jinja_is_needed() -> None:
+    compiled = CompiledText(make_environment(None), "{{ n | plural(one='# item', other='# items') }}", WHERE, "t")
+    formatter = replykit.load().pipeline.negotiator.plan("en-US").attempts[0].formatter
+    assert compiled.render({"n": 3, FORMATTER: formatter}) == "3 items" and compiled._template is None
+    with pytest.raises(ReplykitError, match="three"):
+        compiled.render({"n": "three", FORMATTER: formatter})  # the filter's own error, from Jinja
+    assert compiled._template is not None
+
+
+def test_every_shipped_reply_is_the_same_filled_by_hand_as_by_jinja(monkeypatch: pytest.MonkeyPatch) -> None:
+    """End to end: the shipped catalogue rendered in every locale and channel, then again
+    with every text rendered by Jinja."""
+
+    def replies() -> dict[tuple[str, str, str], tuple[str | None, str, str | None]]:
+        lib = replykit.load()
+        found = {}
+        for key in lib.keys():
+            for locale in ("en-US", "en-GB", "es-ES", "es-MX", "zh-CN", "zh-TW", "zh-HK", "fr"):
+                for channel in lib.template(key).channels:
+                    reply = lib.render(key, locale=locale, channel=channel, values=lib.examples(key, locale))
+                    found[(key, locale, channel)] = (reply.subject, reply.body, reply.html)
+        return found
+
+    by_hand: list[str] = []
+    fill = CompiledText._fill
+
+    def counted(self: CompiledText, context: Any) -> str | None:
+        filled = fill(self, context)
+        if filled is not None and "|" in self._source:
+            by_hand.append(self._source)
+        return filled
+
+    monkeypatch.setattr(CompiledText, "_fill", counted)
+    first = replies()
+    assert len(set(by_hand)) > 20  # filtered texts were filled by hand
+    monkeypatch.setattr(CompiledText, "_fill", lambda self, context: None)
+    assert replies() == first

@@ -23,18 +23,23 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
 import itertools
+import re
+import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import astuple, dataclass
 from decimal import Decimal
-from types import BuiltinMethodType, MethodType
-from typing import Any, cast
+from types import BuiltinMethodType, CodeType, MethodType
+from typing import Any, NamedTuple, cast
 
 import jinja2
 from jinja2 import filters as jinja_filters
 from jinja2 import nodes, pass_context
 from jinja2.compiler import CodeGenerator
 from jinja2.exceptions import SecurityError as JinjaSecurityError
+from jinja2.lexer import Token, TokenStream
+from jinja2.parser import Parser
 from jinja2.runtime import Context, Macro, Undefined, markup_join
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import _PassArg  # how Jinja marks pass_context & co.; the filters' wrapper passes the same
@@ -170,6 +175,24 @@ class _Budget:
             )
 
 
+def _with_texts(code: CodeType, markers: re.Pattern[str], texts: Mapping[str, str], filename: str) -> CodeType:
+    """``code`` (and the code nested in it) with each marker in its string constants
+    replaced by its text, and ``filename`` as its file name."""
+
+    def filled(value: Any) -> Any:
+        if type(value) is str:
+            return markers.sub(lambda m: texts[m.group(0)], value) if "\ue000" in value else value
+        if type(value) is tuple:
+            return tuple(filled(v) for v in value)
+        if type(value) is frozenset:
+            return frozenset(filled(v) for v in value)
+        if isinstance(value, CodeType):
+            return _with_texts(value, markers, texts, filename)
+        return value
+
+    return code.replace(co_consts=tuple(filled(c) for c in code.co_consts), co_filename=filename)
+
+
 def _nodes_in(body: Iterable[nodes.Node]) -> int:
     """How many template nodes ``body`` holds: what one run of it can cost at most."""
     return sum(1 + sum(1 for _ in node.find_all(nodes.Node)) for node in body)
@@ -185,13 +208,25 @@ _BUFFERED = (nodes.Macro, nodes.CallBlock, nodes.AssignBlock, nodes.FilterBlock)
 
 class _CodeGenerator(CodeGenerator):
     """Jinja's code generator; in a template with macros, call, set or filter blocks,
-    their bodies are joined by the render's own ``concat``, so size and work are counted."""
+    their bodies are joined by the render's own ``concat``, so size and work are counted.
+    It notes the names the template reads from its values (what Jinja's
+    ``meta.find_undeclared_variables`` finds, from the same symbol tables)."""
 
     buffered = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reads: set[str] = set()
 
     def visit_Template(self, node: nodes.Template, frame: Any = None) -> None:
         self.buffered = any(True for _ in node.find_all(_BUFFERED))
         super().visit_Template(node, frame)
+
+    def enter_frame(self, frame: Any) -> None:
+        super().enter_frame(frame)
+        for action, param in frame.symbols.loads.values():
+            if action == "resolve" and param not in self.environment.globals:
+                self.reads.add(param)
 
     def write_commons(self) -> None:
         super().write_commons()
@@ -199,11 +234,28 @@ class _CodeGenerator(CodeGenerator):
             self.writeline("concat = environment.concat_for(context)")
 
 
+class Compiled(NamedTuple):
+    """A text's compiled code, and the names it reads from its values."""
+
+    code: CodeType
+    reads: frozenset[str]
+
+
+class _TokenParser(Parser):
+    """Jinja's parser, over tokens already read."""
+
+    def __init__(self, environment: jinja2.Environment, tokens: list[Token], name: str) -> None:
+        super().__init__(environment, "", name, name)
+        self.stream = TokenStream(iter(tokens), name, name)
+
+
 class CatalogueSandbox(ImmutableSandboxedEnvironment):
     """Jinja's immutable sandbox, narrowed and bounded for catalogue templates."""
 
     intercepted_binops = frozenset({"*", "**", "%", "+", "//"})
     code_generator_class = _CodeGenerator
+    #: Shapes of text kept compiled (see :meth:`compile_text`); a large catalogue has a few thousand.
+    max_shapes = 4_096
 
     def __init__(self, limits: Limits | None = None, values: tuple[type, ...] = (), **options: Any) -> None:
         super().__init__(finalize=self.text, **options)
@@ -214,8 +266,73 @@ class CatalogueSandbox(ImmutableSandboxedEnvironment):
         self.plain = (*self.data_types, Undefined)
         #: Where compiled code is kept across runs (a ``render.CodeCache``), if anywhere.
         self.code_cache: Any = None
+        #: Called after each :meth:`compile_text` with the text and what it reads, or its error.
+        self.on_compile: Callable[[str, frozenset[str] | jinja2.TemplateSyntaxError], None] | None = None
+        self._shapes: dict[tuple[Any, ...], Compiled] = {}
+        # Stands for a piece of literal text in a shape; no template can guess it.
+        self._marker = f"\ue000{secrets.token_hex(8)}:"
+        self._markers = re.compile(re.escape(self._marker) + "([0-9]+|name)\ue001")
 
     # -- compile time -----------------------------------------------------------------
+
+    def compile_text(self, source: str, name: str) -> Compiled:
+        """``source`` compiled as the template ``name`` (its file name too), and the names it reads.
+
+        Texts of one shape (the same tags and expressions on the same lines; only their
+        literal text differs, as in the translations of a reply) are parsed, checked and
+        generated once: the shape is compiled with a marker for each piece of literal text,
+        and each text's code is that code with the markers replaced by its own pieces and
+        names. Jinja copies literal text into the code as string constants and decides
+        nothing on what it says, so this is the program compiling the text gives (the tests
+        compare the two for every shipped text). Errors are those of compiling the text alone.
+        """
+        try:
+            try:
+                found = self._compile_shared(source, name)
+            except Exception:  # whatever the shape did, the text alone raises its own error
+                found = self._compile_alone(source, name)
+        except jinja2.TemplateSyntaxError as exc:
+            if self.on_compile is not None:
+                self.on_compile(source, exc)
+            raise
+        if self.on_compile is not None:
+            self.on_compile(source, found.reads)
+        return found
+
+    def _compile_shared(self, source: str, name: str) -> Compiled:
+        tokens = list(self._tokenize(source, name, name))
+        pieces: dict[str, int] = {}  # each distinct piece of literal text, by its number
+        shape: list[tuple[Any, ...]] = []
+        for token in tokens:
+            if token.type == "data":
+                shape.append((token.lineno, pieces.setdefault(token.value, len(pieces))))
+            else:
+                shape.append((token.lineno, token.type, token.value))
+        key = tuple(shape)
+        found = self._shapes.get(key)
+        if found is None:
+            marked = [
+                Token(t.lineno, "data", f"{self._marker}{pieces[t.value]}\ue001") if t.type == "data" else t
+                for t in tokens
+            ]
+            found = self._compile_tokens(marked, f"{self._marker}name\ue001")
+            if len(self._shapes) >= self.max_shapes:
+                self._shapes.clear()
+            self._shapes[key] = found
+        texts = {f"{self._marker}{number}\ue001": piece for piece, number in pieces.items()}
+        texts[f"{self._marker}name\ue001"] = name
+        return Compiled(_with_texts(found.code, self._markers, texts, name), found.reads)
+
+    def _compile_alone(self, source: str, name: str) -> Compiled:
+        return self._compile_tokens(list(self._tokenize(source, name, name)), name)
+
+    def _compile_tokens(self, tokens: list[Token], name: str) -> Compiled:
+        tree = _TokenParser(self, tokens, name).parse()
+        self._check_and_bound(tree, name, name)
+        source = io.StringIO()
+        generator = self.code_generator_class(self, name, name, source, False, self.optimized)
+        generator.visit(tree)
+        return Compiled(self._compile(source.getvalue(), name), frozenset(generator.reads))
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)

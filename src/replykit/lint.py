@@ -28,7 +28,7 @@ from .errors import CatalogueError, ReplykitError
 from .library import Library
 from .locales import LocaleSettings, merge_settings, parse_tag
 from .negotiate import Attempt
-from .render import Reply, make_environment, simple_parts
+from .render import Field, Reply, make_environment, simple_parts
 from .style_checks import STYLE_CHECKS, STYLE_CODES, avoided_words
 
 #: Every code and its default severity.
@@ -136,7 +136,7 @@ class Analyses:
         found = self.known.get(key) or self.compiled.get(text)
         if found is None:
             parts = simple_parts(text)  # plain fields: the names are the fields' (what a parse finds)
-            names = None if parts is None else frozenset(p[0] for p in parts if isinstance(p, tuple))
+            names = None if parts is None else frozenset(p.path[0] for p in parts if isinstance(p, Field))
             found = self._parse(text) if names is None else Analysis(None, names)
         self.known[key] = found
         return found
@@ -161,33 +161,14 @@ class Analyses:
             _note(env, self.compiled)
 
 
-def _note(env: jinja2.Environment, into: dict[str, Analysis]) -> None:
-    names: set[str] = set()
-    generator: Any = env.code_generator_class
+def _note(env: Any, into: dict[str, Analysis]) -> None:
+    def noted(source: str, found: frozenset[str] | jinja2.TemplateSyntaxError) -> None:
+        if isinstance(found, jinja2.TemplateSyntaxError):
+            into[source] = Analysis((found.lineno or 1, found.message or "syntax error"), frozenset())
+        else:
+            into[source] = Analysis(None, found)
 
-    class Noting(generator):  # type: ignore[misc]
-        def enter_frame(self, frame: Any) -> None:
-            super().enter_frame(frame)
-            for action, param in frame.symbols.loads.values():
-                if action == "resolve" and param not in self.environment.globals:
-                    names.add(param)
-
-    compile_text = env.compile
-
-    def compile(source: Any, name: str | None = None, filename: str | None = None, *args: Any) -> Any:
-        names.clear()
-        try:
-            code = compile_text(source, name, filename, *args)
-        except jinja2.TemplateSyntaxError as exc:
-            if isinstance(source, str):
-                into[source] = Analysis((exc.lineno or 1, exc.message or "syntax error"), frozenset())
-            raise
-        if isinstance(source, str):
-            into[source] = Analysis(None, frozenset(names))
-        return code
-
-    env.code_generator_class = Noting
-    env.compile = compile  # type: ignore[method-assign, assignment]
+    env.on_compile = noted
 
 
 @dataclass(frozen=True)
@@ -241,7 +222,8 @@ class Context:
         self.source = library.source_language
         self.analyses = analyses or Analyses()
         self._replies: dict[tuple[str, str, str], Reply | ReplykitError] = {}
-        self._examples: dict[tuple[str, str], dict[str, Any]] = {}
+        #: Example values, and their JSON, by what they are made of (see :meth:`examples`).
+        self._examples: dict[tuple[Any, ...], tuple[dict[str, Any], str] | ReplykitError] = {}
         self._undeclared: dict[tuple[str, str], dict[tuple[str, str], set[str]]] = {}
 
     @cached_property
@@ -324,9 +306,27 @@ class Context:
         ]
 
     def examples(self, key: str, locale: str) -> dict[str, Any]:
-        found = self._examples.get((key, locale))
+        return self._examples_of(key, locale)[0]
+
+    def examples_json(self, key: str, locale: str) -> str:
+        """The example values as JSON: two locales with the same render the same."""
+        return self._examples_of(key, locale)[1]
+
+    def _examples_of(self, key: str, locale: str) -> tuple[dict[str, Any], str]:
+        # What they are made of (see Texts.examples): the folders of the locale's first
+        # attempt, its conversion and script; locales that agree share them.
+        first = self.library.pipeline.negotiator.plan(locale).attempts[0]
+        made_of = (key, first.texts, first.convert, first.script)
+        found = self._examples.get(made_of)
         if found is None:
-            found = self._examples[(key, locale)] = self.library.examples(key, locale)
+            try:
+                examples = self.library.examples(key, locale)
+                found = (examples, json.dumps(examples, sort_keys=True, default=str))
+            except ReplykitError as exc:
+                found = exc
+            self._examples[made_of] = found
+        if isinstance(found, ReplykitError):
+            raise found
         return found
 
     def render(self, key: str, locale: str, channel: Channel) -> Reply:
@@ -568,7 +568,7 @@ def _render_class(ctx: Context, key: str, locale: str) -> tuple[Attempt | None, 
         if template is not None and template.untranslated:
             continue
         try:
-            examples = json.dumps(ctx.examples(key, locale), sort_keys=True, default=str)
+            examples = ctx.examples_json(key, locale)
         except ReplykitError:
             break
         return attempt, (_attempt_key(attempt), examples)

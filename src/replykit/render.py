@@ -9,6 +9,7 @@ and never compiled.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import marshal
 import os
@@ -19,15 +20,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from types import CodeType, TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import jinja2
 from jinja2 import pass_context
 from jinja2.bccache import bc_magic
 from jinja2.exceptions import SecurityError as JinjaSecurityError
-from jinja2.runtime import Context
+from jinja2.runtime import Context, new_context
+from jinja2.utils import _PassArg  # how Jinja marks pass_context & co.
 
 from ._sandbox import (
+    ALLOWED_FILTERS,
     FORBIDDEN_ATTRIBUTES,
     FORBIDDEN_NAMES,
     CatalogueSandbox,
@@ -514,40 +517,107 @@ def _failure(exc: BaseException) -> str:
 
 
 _PROVIDED_LAZILY = re.compile(r"\b(greeting|sign_off)\b")
-#: A plain field: a name, or a name and one attribute (``{{ order_id }}``, ``{{ customer.first_name }}``).
-_SIMPLE_FIELD = re.compile(r"\{\{\s*([a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)?)\s*\}\}")
-#: Names that are not the caller's values in Jinja: its literals.
-_LITERALS = frozenset({"true", "false", "none"})
+_NAME = r"[a-z][a-z0-9_]*"
+#: A text literal without escapes, line breaks or braces: Jinja reads it as written.
+_STRING = r""""[^"\\\n\r{}]*"|'[^'\\\n\r{}]*'"""
+_ARGUMENT = rf"(?:{_NAME}\s*=\s*)?(?:{_STRING})"
+_FILTER = rf"\|\s*{_NAME}\s*(?:\(\s*(?:{_ARGUMENT}\s*(?:,\s*{_ARGUMENT}\s*)*)?\))?"
+#: A field: a name, or a name and one attribute, and filters with literal text arguments
+#: (``{{ order_id }}``, ``{{ customer.first_name }}``, ``{{ n | plural(one="# item", other="# items") }}``).
+_FIELD = re.compile(rf"\{{\{{\s*({_NAME}(?:\.{_NAME})?)\s*((?:{_FILTER}\s*)*)\}}\}}")
+_FILTER_PART = re.compile(rf"\|\s*({_NAME})\s*(?:\(((?:[^()\"']|{_STRING})*)\))?")
+_ARGUMENT_PART = re.compile(rf"\s*(?:({_NAME})\s*=\s*)?({_STRING})\s*,?")
+#: Names that are not the caller's values in Jinja: its literals, and ``not``.
+_LITERALS = frozenset({"true", "false", "none", "not"})
+#: Filters a field may name: those of every catalogue sandbox.
+_FILTER_NAMES = ALLOWED_FILTERS | set(FILTERS)
 
 
-def simple_parts(text: str) -> list[str | tuple[str, ...]] | None:
-    """A text of plain fields (``Estimada {{ customer.first_name }}:``, ``Your order {{ order_id }}``)
-    as literal and field parts, as Jinja would print it; None for anything more.
+class Field(NamedTuple):
+    """A field of a text filled by hand: a name and its attribute, then filters in turn,
+    each with its literal arguments (positional, then by name)."""
 
-    More than half of a catalogue's texts are such: filling them by hand is far cheaper
-    than compiling and rendering a template, and gives the same text (a field the hand
-    cannot fill exactly as Jinja would, such as a list or a missing value, goes to Jinja).
+    path: tuple[str, ...]
+    filters: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]], ...] = ()
+
+
+def simple_parts(text: str) -> tuple[str | Field, ...] | None:
+    """A text of fields (``Estimada {{ customer.first_name }}:``, ``{{ total | money }}``,
+    ``{{ n | plural(one="# item", other="# items") }}``) as literal and field parts, as
+    Jinja reads it; None for anything more (statements, expressions, escapes).
+
+    Most of a catalogue's texts are such: filling them by hand is far cheaper than
+    compiling a template, and gives the same text (see :meth:`CompiledText._fill`).
+    Kept for the texts seen last: a library and lint both read each text.
     """
+    return _simple_parts(text) if len(text) > MAX_KEPT_TEXT else _kept_parts(text)
+
+
+#: The longest text whose parts are kept (what the kept ones can hold stays small).
+MAX_KEPT_TEXT = 10_000
+
+
+@functools.lru_cache(maxsize=4_096)
+def _kept_parts(text: str) -> tuple[str | Field, ...] | None:
+    return _simple_parts(text)
+
+
+def _simple_parts(text: str) -> tuple[str | Field, ...] | None:
     if "{%" in text or "{#" in text:
         return None
-    parts: list[str | tuple[str, ...]] = []
+    parts: list[str | Field] = []
     last = 0
-    for match in _SIMPLE_FIELD.finditer(text):
+    if "\r" in text:  # as Jinja reads a template: line breaks as \n
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    for match in _FIELD.finditer(text):
         path = tuple(match.group(1).split("."))
-        if not _plain_path(path):
+        filters = _filters(match.group(2)) if match.group(2) else ()
+        if filters is None or not _plain_path(path):
             return None
         parts.append(text[last : match.start()])
-        parts.append(path)
+        parts.append(Field(path, filters))
         last = match.end()
     parts.append(text[last:])
-    if any("{{" in p for p in parts if isinstance(p, str)):
-        return None
     if len(parts) > 2 * 1_000:  # (so many fields go through the sandbox's budget)
         return None
-    # As Jinja reads a template: line breaks as \n, and one final line break dropped.
-    parts = [p.replace("\r\n", "\n").replace("\r", "\n") if isinstance(p, str) else p for p in parts]
-    if isinstance(parts[-1], str) and parts[-1].endswith("\n"):
-        parts[-1] = parts[-1][:-1]
+    if any("{{" in p for p in parts[::2]):  # (the literal parts)
+        return None
+    last_part = parts[-1]
+    if isinstance(last_part, str) and last_part.endswith("\n"):  # as Jinja reads it: one final line break dropped
+        parts[-1] = last_part[:-1]
+    return tuple(parts)
+
+
+def _filters(chain: str) -> tuple[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]], ...] | None:
+    """The filters of a field (``| money | upper``), or None when Jinja would read them
+    otherwise than as written (an unknown filter, an argument after a named one, a name twice)."""
+    found = []
+    for match in _FILTER_PART.finditer(chain):
+        name, arguments = match.group(1), match.group(2) or ""
+        if name not in _FILTER_NAMES:
+            return None
+        positional: list[str] = []
+        named: dict[str, str] = {}
+        for argument in _ARGUMENT_PART.finditer(arguments):
+            keyword, value = argument.group(1), argument.group(2)[1:-1]
+            if (keyword is None and named) or keyword in named:
+                return None
+            if keyword is None:
+                positional.append(value)
+            else:
+                named[keyword] = value
+        found.append((name, tuple(positional), tuple(named.items())))
+    return tuple(found)
+
+
+def _hand_parts(env: CatalogueSandbox, text: str) -> tuple[str | Field, ...] | None:
+    """``text`` as parts to fill by hand in ``env``: only where no value needs escaping
+    (HTML bodies go through Jinja) and every filter is one of ``env``'s."""
+    if env.autoescape:
+        return None
+    parts = simple_parts(text)
+    if parts is None or any(f[0] not in env.filters for p in parts if isinstance(p, Field) for f in p.filters):
+        return None
     return parts
 
 
@@ -568,7 +638,7 @@ def _compile(env: CatalogueSandbox, text: str, filename: str) -> CodeType:
         key = hashlib.sha256(stamp.encode("utf-8", "surrogatepass")).hexdigest()[:40]
         code = cache.load(key)
     if code is None:
-        code = env.compile(text, filename, filename)
+        code = env.compile_text(text, filename).code
         if cache is not None:
             cache.store(key, code)
     return code
@@ -599,8 +669,7 @@ class CompiledText:
     def __init__(self, env: CatalogueSandbox, text: str, where: Where, label: str) -> None:
         self.where = where
         self.filename = f"{where.file}#{label}"
-        # Filled by hand only where no value needs escaping (HTML bodies go through Jinja).
-        self.simple = None if env.autoescape else simple_parts(text)
+        self.simple = _hand_parts(env, text)
         # Greeting and sign-off are rendered only for texts that mention them.
         self.names = frozenset(_PROVIDED_LAZILY.findall(text))
         self._env, self._source = env, text
@@ -652,7 +721,7 @@ class CompiledText:
         found = object.__new__(CompiledText)
         found.where, found.filename, found.names = self.where, self.filename, self.names
         found._env, found._source = self._env, text
-        found.simple = None if self._env.autoescape else simple_parts(text)
+        found.simple = _hand_parts(self._env, text)
         found._code = found._template = None
         if self._code is not None or found.simple is None:
             found._code = _with_strings(self.code, change)
@@ -690,8 +759,10 @@ class CompiledText:
         return text
 
     def _fill(self, context: Mapping[str, Any]) -> str | None:
-        """Render a plain-fields text by hand, as Jinja prints it; None for a field the hand
-        cannot print exactly so (missing, None, a list, not a value), which Jinja then reports."""
+        """Render a text of fields by hand, as Jinja prints it; None where Jinja must answer
+        (a field the hand cannot print exactly so, or any error, which Jinja then reports)."""
+        if any(isinstance(part, Field) and part.filters for part in self.simple or ()):
+            return self._run(context)
         out = []
         size = 0
         printable = self._env.data_types
@@ -700,8 +771,8 @@ class CompiledText:
                 out.append(part)
                 size += len(part)
                 continue
-            value = context.get(part[0])
-            for attribute in part[1:]:
+            value = context.get(part.path[0])
+            for attribute in part.path[1:]:
                 if attribute.startswith("_") or isinstance(value, Mapping):
                     return None
                 value = getattr(value, attribute, None)
@@ -713,6 +784,43 @@ class CompiledText:
         if size > self._env.limits.max_output:
             return None  # (Jinja refuses it with the reason)
         return "".join(out)
+
+    def _run(self, context: Mapping[str, Any]) -> str | None:
+        """Do what Jinja's code for a text of filtered fields does, call for call: each
+        value looked up, through the sandbox's ``getattr``, each filter in turn and the
+        ``finalize`` print, in a context made as Jinja makes it (so the same budget)."""
+        env = self._env
+        jinja_context = new_context(env, self.filename, {}, dict(context), False, env.globals, None)
+        out = []
+        try:
+            for part in self.simple or ():
+                if isinstance(part, str):
+                    out.append(part)
+                    continue
+                name = part.path[0]
+                if name in context:
+                    value = context[name]
+                elif name in env.globals:
+                    return None
+                else:
+                    value = env.undefined(name=name)
+                for attribute in part.path[1:]:
+                    value = env.getattr(value, attribute)
+                for name, args, named in part.filters:
+                    function = env.filters[name]
+                    passed = _PassArg.from_obj(function)
+                    first: tuple[Any, ...] = ()
+                    if passed is _PassArg.context:
+                        first = (jinja_context,)
+                    elif passed is _PassArg.eval_context:
+                        first = (jinja_context.eval_ctx,)
+                    elif passed is _PassArg.environment:
+                        first = (env,)
+                    value = function(*first, value, *args, **dict(named))
+                out.append(str(env.finalize(jinja_context, value)))  # type: ignore[misc]
+            return env.concat(out)
+        except Exception:  # Jinja runs it again, and reports it as it does
+            return None
 
     def _error(
         self,

@@ -63,7 +63,7 @@ customs.import_tax:
 
 customs.held:
   title: Retenido
-  chat: Su paquete está retenido en {% if country %}{{ country }}{% endif %}.  # (a statement: compiled, not filled by hand)
+  chat: Su paquete está retenido en {{ country ~ "" }}.  # (an expression: compiled, not filled by hand)
 """
 ES_PRE_SALE = """
 pre_sale.stock:

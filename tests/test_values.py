@@ -234,3 +234,29 @@ def test_full_name_follows_the_name_order_of_the_reply(language: str, first: str
     from replykit.values import Customer
 
     assert Customer(first, last, "neutral", "", language).full_name == full
+
+
+@pytest.mark.parametrize(
+    "inside", [" ", "\t", "\n", "\x00", "\x1b", "\x7f", "\x85", "\x9f", "\u00a0", "\u2028", "\u3000"]
+)
+def test_a_web_address_with_a_space_or_control_character_is_refused(inside: str) -> None:
+    from replykit.values import coerce
+
+    fmt = replykit.load().pipeline.negotiator.plan("en-US").attempts[0].formatter
+    assert coerce("url", " https://shop.example/a?b=1 ", fmt, "en") == "https://shop.example/a?b=1"
+    with pytest.raises(replykit.InvalidValueError, match="web address"):
+        coerce("url", f"https://shop.example/a{inside}b", fmt, "en")
+
+
+def test_amounts_written_before_are_written_the_same_and_the_kept_ones_are_bounded() -> None:
+    from replykit.values import MAX_KEPT_AMOUNTS
+
+    fmt = replykit.load().pipeline.negotiator.plan("en-US").attempts[0].formatter
+    asked = [(Decimal("1234.5"), "USD", None), (Decimal("1234.5"), "EUR", None), (Decimal("1234.50"), "USD", "#,##0.### ¤"),
+             (Decimal("1234.5"), "USD", "#,##0.### ¤"), (Decimal("5"), "USD", None)]  # fmt: skip
+    first = [fmt.money(*a) for a in asked]
+    assert first == ["$1,234.50", "€1,234.50", "1,234.50 $", "1,234.50 $", "$5.00"]
+    assert [fmt.money(*a) for a in reversed(asked)] == first[::-1]
+    for cents in range(MAX_KEPT_AMOUNTS + 10):
+        fmt.money(Decimal(cents).scaleb(-2), "USD")
+    assert len(fmt._amounts) <= MAX_KEPT_AMOUNTS and fmt.money(Decimal("0.07"), "USD") == "$0.07"

@@ -23,12 +23,14 @@ import jinja2
 from jinja2 import meta
 
 from ._paths import shown_path, shown_paths
+from ._sandbox import CatalogueSandbox
 from .catalog import CHANNELS, Channel, Template, TextField
 from .errors import CatalogueError, ReplykitError
+from .fill import names_in
 from .library import Library
 from .locales import LocaleSettings, merge_settings, parse_tag
 from .negotiate import Attempt
-from .render import Field, Reply, make_environment, simple_parts
+from .render import Reply, hand_parts, make_environment
 from .style_checks import STYLE_CHECKS, STYLE_CODES, avoided_words
 
 #: Every code and its default severity.
@@ -129,15 +131,16 @@ class Analyses:
         self.known = dict(known or {})
         #: Noted from the library's own compiles, by text.
         self.compiled: dict[str, Analysis] = {}
-        self._env: jinja2.Environment | None = None
+        self._env: CatalogueSandbox | None = None
 
     def get(self, text: str) -> Analysis:
         key = text_hash(text)
         found = self.known.get(key) or self.compiled.get(text)
         if found is None:
-            parts = simple_parts(text)  # plain fields: the names are the fields' (what a parse finds)
-            names = None if parts is None else frozenset(p.path[0] for p in parts if isinstance(p, Field))
-            found = self._parse(text) if names is None else Analysis(None, names)
+            if self._env is None:
+                self._env = make_environment()
+            parts = hand_parts(self._env, text)  # filled by hand: its names are its fields' and conditions'
+            found = self._parse(text) if parts is None else Analysis(None, names_in(parts))
         self.known[key] = found
         return found
 

@@ -9,7 +9,6 @@ and never compiled.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import marshal
 import os
@@ -20,19 +19,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from types import CodeType, TracebackType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from jinja2 import pass_context
 from jinja2.bccache import bc_magic
 from jinja2.exceptions import SecurityError as JinjaSecurityError
-from jinja2.runtime import Context, new_context
-from jinja2.utils import _PassArg  # how Jinja marks pass_context & co.
+from jinja2.runtime import Context
 
 from ._sandbox import (
-    ALLOWED_FILTERS,
-    FORBIDDEN_ATTRIBUTES,
-    FORBIDDEN_NAMES,
     CatalogueSandbox,
     Limits,
     TemplateSecurityError,
@@ -41,6 +36,7 @@ from ._sandbox import (
 from ._yaml import Position
 from .catalog import Channel
 from .errors import InvalidValueError, ReplykitError, SecurityError, TemplateError, log_warning, shown
+from .fill import LEXING, Part, fill, fill_plain, filters_in, is_plain, parts_of
 from .values import FORMATTER, Address, Customer, Duration, Formatter, Money, coerce
 
 if TYPE_CHECKING:
@@ -458,9 +454,7 @@ def make_environment(
         limits=limits,
         autoescape=autoescape,
         undefined=Missing,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=False,
+        **LEXING,
         auto_reload=False,
         cache_size=0,
     )
@@ -517,115 +511,17 @@ def _failure(exc: BaseException) -> str:
 
 
 _PROVIDED_LAZILY = re.compile(r"\b(greeting|sign_off)\b")
-_NAME = r"[a-z][a-z0-9_]*"
-#: A text literal without escapes, line breaks or braces: Jinja reads it as written.
-_STRING = r""""[^"\\\n\r{}]*"|'[^'\\\n\r{}]*'"""
-_ARGUMENT = rf"(?:{_NAME}\s*=\s*)?(?:{_STRING})"
-_FILTER = rf"\|\s*{_NAME}\s*(?:\(\s*(?:{_ARGUMENT}\s*(?:,\s*{_ARGUMENT}\s*)*)?\))?"
-#: A field: a name, or a name and one attribute, and filters with literal text arguments
-#: (``{{ order_id }}``, ``{{ customer.first_name }}``, ``{{ n | plural(one="# item", other="# items") }}``).
-_FIELD = re.compile(rf"\{{\{{\s*({_NAME}(?:\.{_NAME})?)\s*((?:{_FILTER}\s*)*)\}}\}}")
-_FILTER_PART = re.compile(rf"\|\s*({_NAME})\s*(?:\(((?:[^()\"']|{_STRING})*)\))?")
-_ARGUMENT_PART = re.compile(rf"\s*(?:({_NAME})\s*=\s*)?({_STRING})\s*,?")
-#: Names that are not the caller's values in Jinja: its literals, and ``not``.
-_LITERALS = frozenset({"true", "false", "none", "not"})
-#: Filters a field may name: those of every catalogue sandbox.
-_FILTER_NAMES = ALLOWED_FILTERS | set(FILTERS)
 
 
-class Field(NamedTuple):
-    """A field of a text filled by hand: a name and its attribute, then filters in turn,
-    each with its literal arguments (positional, then by name)."""
-
-    path: tuple[str, ...]
-    filters: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]], ...] = ()
-
-
-def simple_parts(text: str) -> tuple[str | Field, ...] | None:
-    """A text of fields (``Estimada {{ customer.first_name }}:``, ``{{ total | money }}``,
-    ``{{ n | plural(one="# item", other="# items") }}``) as literal and field parts, as
-    Jinja reads it; None for anything more (statements, expressions, escapes).
-
-    Most of a catalogue's texts are such: filling them by hand is far cheaper than
-    compiling a template, and gives the same text (see :meth:`CompiledText._fill`).
-    Kept for the texts seen last: a library and lint both read each text.
-    """
-    return _simple_parts(text) if len(text) > MAX_KEPT_TEXT else _kept_parts(text)
-
-
-#: The longest text whose parts are kept (what the kept ones can hold stays small).
-MAX_KEPT_TEXT = 10_000
-
-
-@functools.lru_cache(maxsize=4_096)
-def _kept_parts(text: str) -> tuple[str | Field, ...] | None:
-    return _simple_parts(text)
-
-
-def _simple_parts(text: str) -> tuple[str | Field, ...] | None:
-    if "{%" in text or "{#" in text:
-        return None
-    parts: list[str | Field] = []
-    last = 0
-    if "\r" in text:  # as Jinja reads a template: line breaks as \n
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    for match in _FIELD.finditer(text):
-        path = tuple(match.group(1).split("."))
-        filters = _filters(match.group(2)) if match.group(2) else ()
-        if filters is None or not _plain_path(path):
-            return None
-        parts.append(text[last : match.start()])
-        parts.append(Field(path, filters))
-        last = match.end()
-    parts.append(text[last:])
-    if len(parts) > 2 * 1_000:  # (so many fields go through the sandbox's budget)
-        return None
-    if any("{{" in p for p in parts[::2]):  # (the literal parts)
-        return None
-    last_part = parts[-1]
-    if isinstance(last_part, str) and last_part.endswith("\n"):  # as Jinja reads it: one final line break dropped
-        parts[-1] = last_part[:-1]
-    return tuple(parts)
-
-
-def _filters(chain: str) -> tuple[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]], ...] | None:
-    """The filters of a field (``| money | upper``), or None when Jinja would read them
-    otherwise than as written (an unknown filter, an argument after a named one, a name twice)."""
-    found = []
-    for match in _FILTER_PART.finditer(chain):
-        name, arguments = match.group(1), match.group(2) or ""
-        if name not in _FILTER_NAMES:
-            return None
-        positional: list[str] = []
-        named: dict[str, str] = {}
-        for argument in _ARGUMENT_PART.finditer(arguments):
-            keyword, value = argument.group(1), argument.group(2)[1:-1]
-            if (keyword is None and named) or keyword in named:
-                return None
-            if keyword is None:
-                positional.append(value)
-            else:
-                named[keyword] = value
-        found.append((name, tuple(positional), tuple(named.items())))
-    return tuple(found)
-
-
-def _hand_parts(env: CatalogueSandbox, text: str) -> tuple[str | Field, ...] | None:
-    """``text`` as parts to fill by hand in ``env``: only where no value needs escaping
-    (HTML bodies go through Jinja) and every filter is one of ``env``'s."""
+def hand_parts(env: CatalogueSandbox, text: str) -> tuple[Part, ...] | None:
+    """``text`` as parts to fill by hand in ``env`` (see :mod:`replykit.fill`): only where
+    no value needs escaping (HTML bodies go through Jinja) and every filter is one of ``env``'s."""
     if env.autoescape:
         return None
-    parts = simple_parts(text)
-    if parts is None or any(f[0] not in env.filters for p in parts if isinstance(p, Field) for f in p.filters):
+    parts = parts_of(text)
+    if parts is None or not filters_in(parts) <= env.filters.keys():
         return None
     return parts
-
-
-def _plain_path(path: tuple[str, ...]) -> bool:
-    name = path[0]
-    if name in _LITERALS or name in FORBIDDEN_NAMES or name.startswith("replykit_"):
-        return False
-    return all(attribute not in FORBIDDEN_ATTRIBUTES for attribute in path[1:])
 
 
 def _compile(env: CatalogueSandbox, text: str, filename: str) -> CodeType:
@@ -664,12 +560,13 @@ class CompiledText:
     """One piece of template text, compiled (or filled by hand when it is plain fields), and
     which costly provided names it reads."""
 
-    __slots__ = ("_code", "_env", "_source", "_template", "filename", "names", "simple", "where")
+    __slots__ = ("_code", "_env", "_source", "_template", "filename", "names", "plain", "simple", "where")
 
     def __init__(self, env: CatalogueSandbox, text: str, where: Where, label: str) -> None:
         self.where = where
         self.filename = f"{where.file}#{label}"
-        self.simple = _hand_parts(env, text)
+        self.simple = hand_parts(env, text)
+        self.plain = self.simple is not None and is_plain(self.simple)
         # Greeting and sign-off are rendered only for texts that mention them.
         self.names = frozenset(_PROVIDED_LAZILY.findall(text))
         self._env, self._source = env, text
@@ -721,7 +618,8 @@ class CompiledText:
         found = object.__new__(CompiledText)
         found.where, found.filename, found.names = self.where, self.filename, self.names
         found._env, found._source = self._env, text
-        found.simple = _hand_parts(self._env, text)
+        found.simple = hand_parts(self._env, text)
+        found.plain = found.simple is not None and is_plain(found.simple)
         found._code = found._template = None
         if self._code is not None or found.simple is None:
             found._code = _with_strings(self.code, change)
@@ -759,68 +657,11 @@ class CompiledText:
         return text
 
     def _fill(self, context: Mapping[str, Any]) -> str | None:
-        """Render a text of fields by hand, as Jinja prints it; None where Jinja must answer
-        (a field the hand cannot print exactly so, or any error, which Jinja then reports)."""
-        if any(isinstance(part, Field) and part.filters for part in self.simple or ()):
-            return self._run(context)
-        out = []
-        size = 0
-        printable = self._env.data_types
-        for part in self.simple or ():
-            if isinstance(part, str):
-                out.append(part)
-                size += len(part)
-                continue
-            value = context.get(part.path[0])
-            for attribute in part.path[1:]:
-                if attribute.startswith("_") or isinstance(value, Mapping):
-                    return None
-                value = getattr(value, attribute, None)
-            if value is None or not isinstance(value, printable):
-                return None
-            text = value if isinstance(value, str) else str(value)
-            out.append(text)
-            size += len(text)
-        if size > self._env.limits.max_output:
-            return None  # (Jinja refuses it with the reason)
-        return "".join(out)
-
-    def _run(self, context: Mapping[str, Any]) -> str | None:
-        """Do what Jinja's code for a text of filtered fields does, call for call: each
-        value looked up, through the sandbox's ``getattr``, each filter in turn and the
-        ``finalize`` print, in a context made as Jinja makes it (so the same budget)."""
-        env = self._env
-        jinja_context = new_context(env, self.filename, {}, dict(context), False, env.globals, None)
-        out = []
-        try:
-            for part in self.simple or ():
-                if isinstance(part, str):
-                    out.append(part)
-                    continue
-                name = part.path[0]
-                if name in context:
-                    value = context[name]
-                elif name in env.globals:
-                    return None
-                else:
-                    value = env.undefined(name=name)
-                for attribute in part.path[1:]:
-                    value = env.getattr(value, attribute)
-                for name, args, named in part.filters:
-                    function = env.filters[name]
-                    passed = _PassArg.from_obj(function)
-                    first: tuple[Any, ...] = ()
-                    if passed is _PassArg.context:
-                        first = (jinja_context,)
-                    elif passed is _PassArg.eval_context:
-                        first = (jinja_context.eval_ctx,)
-                    elif passed is _PassArg.environment:
-                        first = (env,)
-                    value = function(*first, value, *args, **dict(named))
-                out.append(str(env.finalize(jinja_context, value)))  # type: ignore[misc]
-            return env.concat(out)
-        except Exception:  # Jinja runs it again, and reports it as it does
-            return None
+        """The text filled by hand (see :mod:`replykit.fill`); None where Jinja must answer."""
+        assert self.simple is not None
+        if self.plain:
+            return fill_plain(self.simple, self._env, context)
+        return fill(self.simple, self._env, context, self.filename)
 
     def _error(
         self,

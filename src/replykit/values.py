@@ -59,6 +59,8 @@ CLDR_UNITS = _BABEL_UNITS = {
 }
 
 
+#: Amounts a formatter keeps written (see :meth:`Formatter.money`).
+MAX_KEPT_AMOUNTS = 1_024
 #: Decimals of each currency (CLDR), looked up once per code.
 _PRECISION: dict[str, int] = {}
 
@@ -93,6 +95,7 @@ class Formatter:
         self._plain_digits: bool | None = None  # worked out on first use: a fallback may never format
         self._plural: dict[int, str] = {}
         self._symbols: dict[str, str] = {}
+        self._amounts: dict[tuple[Any, ...], str] = {}
         min_grouping = settings.minimum_grouping_digits
         self.min_grouping = min_grouping or minimum_grouping_digits(locale.language, locale.territory)
         #: Babel strips a group separator that is an apostrophe (de-CH ``10'000'000``) as if
@@ -126,6 +129,18 @@ class Formatter:
         return found == "code"
 
     def money(self, amount: Decimal, currency: str, fmt: str | None = None) -> str:
+        """``amount`` of ``currency`` written the locale's way; the amounts written last are kept
+        (a batch or a lint writes the same few amounts again and again, and Babel is slow at it)."""
+        key = (type(amount), str(amount), currency, fmt)
+        found = self._amounts.get(key)
+        if found is None:
+            found = self._money(amount, currency, fmt)
+            if len(self._amounts) >= MAX_KEPT_AMOUNTS:
+                self._amounts.clear()
+            self._amounts[key] = found
+        return found
+
+    def _money(self, amount: Decimal, currency: str, fmt: str | None) -> str:
         coded = fmt is None and self._shows_code(currency)
         if coded:
             fmt = str(self.locale.currency_formats["standard"].pattern).replace("¤", "¤¤")
@@ -712,6 +727,10 @@ def _clean_text(text: str) -> str:
     return text
 
 
+#: White space (what ``str.isspace`` finds) or a control character (Unicode category Cc).
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+
+
 def _read_url(value: Any, fmt: Formatter, language: str) -> str:
     """A web address a customer can open: http or https with a host, no spaces or controls.
 
@@ -728,7 +747,7 @@ def _read_url(value: Any, fmt: Formatter, language: str) -> str:
         parts is None
         or parts.scheme.lower() not in ("http", "https")
         or not parts.hostname
-        or any(c.isspace() or unicodedata.category(c) == "Cc" for c in text)
+        or _SPACE_OR_CONTROL.search(text)
     ):
         raise InvalidValueError(f"expected a web address starting with https://, got {shown(text)}")
     return text

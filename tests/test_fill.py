@@ -1,4 +1,4 @@
-"""Texts of fields (plain or filtered) are filled by hand: exactly what Jinja prints, or Jinja's own answer."""
+"""Texts of fields, filters and if-branches are filled by hand: exactly what Jinja prints, or Jinja's own answer."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 import replykit
 from replykit._yaml import Position
 from replykit.errors import ReplykitError
-from replykit.render import CompiledText, Field, Where, make_environment, simple_parts
+from replykit.fill import Branch, Field
+from replykit.render import CompiledText, Where, hand_parts, make_environment
 from replykit.values import FORMATTER
 
 WHERE = Where("templates/en/x.yaml", lambda: Position(1), "customs.x", "en")
@@ -55,14 +56,20 @@ def test_a_plain_text_prints_what_jinja_prints(text: str, context: dict[str, Any
 
 @pytest.mark.parametrize(
     "text",
-    ["{% if x %}{{ x }}{% endif %}", "{{ _secret }}", "{{ none }}", "{{ not }}", "{{ a.b.c }}", "{{ config }}",
-     "{{ x.format }}", "{{- x }}", "{# note #}{{ x }}", "{{ replykit_budget }}", "{{ x | attr('y') }}",
+    ["{{ _secret }}", "{{ none }}", "{{ not }}", "{{ a.b.c }}", "{{ config }}", "{{ class }}",
+     "{{ x.format }}", "{{- x }}", "{{ replykit_budget }}", "{{ x | attr('y') }}", "{{ x | nope }}",
      "{{ x | upper.lower }}", '{{ x | plural(one="a", "b") }}', '{{ x | plural(one="a", one="b") }}',
      '{{ x | date("a\\nb") }}', '{{ x | date("a" "b") }}', "{{ x | date(3) }}", '{{ x | date("a",) }}',
-     "{{ x | default(none) }}", "{{ x | money(y) }}", '{{ x | quote("}}") }}', "{{ x ~ y }}", "{{ x | upper -}}"],
+     "{{ x | default(none) }}", "{{ x | money(y) }}", '{{ x | quote("}}") }}', "{{ x ~ y }}", "{{ x | upper -}}",
+     "{% for x in y %}{{ x }}{% endfor %}", "{% if a == 1 %}x{% endif %}", "{% if a is defined %}x{% endif %}",
+     "{% if a: %}x{% endif %}", "{% if (a) %}x{% endif %}", "{% if a | length %}x{% endif %}", "{% if a %}x",
+     "{% if a %}x{% endif %}{% endif %}", "{% set a = 1 %}{{ a }}", "{{ a if b else c }}", "{% if a.b.c %}x{% endif %}",
+     "{% if true %}x{% endif %}", "{% if a, b %}x{% endif %}", "{% if a %}x{% else %}y{% elif b %}z{% endif %}",
+     "{% if a %}x{% endif b %}", "{% elif a %}x", "{{ a | date('x',) }}", "{% if a %}{{ b | attr('c') }}{% endif %}",
+     "{% if a and %}x{% endif %}", "{% if not %}x{% endif %}", "{% if a %}x{% else b %}y{% endif %}"],
 )  # fmt: skip
-def test_anything_more_than_fields_goes_to_jinja(text: str) -> None:
-    assert simple_parts(text) is None
+def test_anything_more_than_fields_and_branches_goes_to_jinja(text: str) -> None:
+    assert hand_parts(make_environment(None), text) is None
 
 
 def test_a_plain_text_is_not_compiled_until_jinja_is_needed() -> None:
@@ -154,3 +161,44 @@ def test_every_shipped_reply_is_the_same_filled_by_hand_as_by_jinja(monkeypatch:
     assert len(set(by_hand)) > 20  # filtered texts were filled by hand
     monkeypatch.setattr(CompiledText, "_fill", lambda self, context: None)
     assert replies() == first
+
+
+BRANCHED = [
+    "{% if express %}Express{% elif returned %}Returned{% else %}Standard{% endif %} for {{ name }}.",
+    "{%- if a and not b %}\n  yes {{ n | plural(one='# item', other='# items') }}\n{% endif -%}\nend\n",
+    "Line\n    {% if a %}\n    inside {{ name }}\n    {% else %}\n    out\n    {% endif %}\nafter\n",
+    "{% if a or customer.first_name %}{% if not not b %}{{ customer.first_name | upper }}{% endif %}{% endif %}.",
+    "{# a note #}{{ name }}{% raw %}{{ kept }}{% endraw %}{% if a %}{# inner #}x{% endif %}",
+    "{% if a %}{% elif b %}{% elif n %}{{ n | percent }}{% else %}{{ missing }}{% endif %}",
+]
+BRANCH_CONTEXTS = [
+    {"express": True, "returned": False, "name": "Ana", "a": 1, "b": "", "n": 1},
+    {"express": 0, "returned": ["x"], "name": "", "a": None, "b": "x", "n": 3},
+    {"express": "", "returned": {}, "name": None, "a": [], "b": [], "n": 0.5},
+    {"express": False, "returned": False, "a": False, "b": 0, "n": 0},
+    {},
+]
+
+
+@pytest.mark.parametrize("text", BRANCHED)
+@pytest.mark.parametrize("context", BRANCH_CONTEXTS, ids=["true", "other", "empty", "false", "missing"])
+def test_branches_print_what_jinja_prints(text: str, context: dict[str, Any]) -> None:
+    lib = replykit.load()
+    attempt = lib.pipeline.negotiator.plan("en-US").attempts[0]
+    customer = lib.pipeline._read("after_sale.refund_processed", lib.variables("after_sale.refund_processed"),
+        {"customer": {"first_name": "María", "last_name": "García"}, "order_id": "A", "amount": "1 USD",
+         "method": "PayPal", "days": 3}, attempt)["customer"]  # fmt: skip
+    values = {**context, "customer": customer, FORMATTER: attempt.formatter}
+    compiled = CompiledText(make_environment(None), text, WHERE, "t")
+    assert compiled.simple is not None and (any(isinstance(p, Branch) for p in compiled.simple) or "{#" in text)
+    filled = compiled._fill(values)
+    try:
+        jinja: str | Exception = compiled.template.render(values)
+    except Exception as exc:
+        jinja = exc
+    if isinstance(jinja, Exception):
+        assert filled is None, (filled, jinja)
+    else:
+        assert filled == jinja
+    if context is BRANCH_CONTEXTS[0]:
+        assert filled is not None

@@ -1,0 +1,420 @@
+"""Texts filled by hand: fields, filters and if-branches, done as Jinja's code does them.
+
+Most catalogue texts are literal text with fields (``{{ order_id }}``, ``{{ total |
+money }}``, ``{{ n | plural(one="# item", other="# items") }}``) and ``{% if %}``
+branches on a value (``{% if express %}``, ``{% elif not returned %}``). For such a
+text, Jinja's compiled code looks each name up, goes through the sandbox's
+``getattr``, calls each filter, tests each condition with ``bool`` and prints each
+value through the sandbox's ``finalize``. This module does those same calls, in the
+same order, from the text's parts, so such a text is never compiled (compiling costs
+as much as a hundred renders). A text is read into parts by Jinja's own lexer (or,
+without tags, by one regular expression), and anything outside this small grammar
+(loops, expressions, comparisons, escapes in a field) is left to Jinja; so is any
+render that fails, so that every error is Jinja's.
+"""
+
+from __future__ import annotations
+
+import functools
+import keyword
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple
+
+import jinja2
+from jinja2.lexer import Token
+from jinja2.runtime import new_context
+from jinja2.utils import _PassArg  # how Jinja marks pass_context & co.
+
+from ._sandbox import FORBIDDEN_ATTRIBUTES, FORBIDDEN_NAMES, CatalogueSandbox
+
+#: How catalogue templates are read (the lexer's settings): one place for the sandbox and the hand.
+LEXING: dict[str, Any] = {"trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": False}
+
+
+class Field(NamedTuple):
+    """A field: a name and its attribute, then filters in turn, each with its literal text
+    arguments (positional, then by name)."""
+
+    path: tuple[str, ...]
+    filters: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]], ...] = ()
+
+
+#: A condition: ``("value", path)``, ``("not", c)``, ``("and", a, b)`` or ``("or", a, b)``.
+Condition = tuple[Any, ...]
+
+
+class Branch(NamedTuple):
+    """``{% if %} … {% elif %} … {% else %} … {% endif %}``: the parts of the first arm
+    whose condition holds, else those of ``otherwise``."""
+
+    arms: tuple[tuple[Condition, tuple[Part, ...]], ...]
+    otherwise: tuple[Part, ...]
+
+
+Part = str | Field | Branch
+
+#: Names that are not the caller's values in Jinja (its literals and operators), or that
+#: Python code cannot use as they are.
+_NOT_VALUES = frozenset(
+    {"true", "false", "none", "True", "False", "None", "not", "and", "or", "in", "is", "if", "else", "elif",
+     "endif", *keyword.kwlist}
+)  # fmt: skip
+_NAME = r"[a-z][a-z0-9_]*"
+#: A text literal without escapes, line breaks or braces: Jinja reads it as written.
+_STRING = r""""[^"\\\n\r{}]*"|'[^'\\\n\r{}]*'"""
+_ARGUMENT = rf"(?:{_NAME}\s*=\s*)?(?:{_STRING})"
+_FILTER = rf"\|\s*{_NAME}\s*(?:\(\s*(?:{_ARGUMENT}\s*(?:,\s*{_ARGUMENT}\s*)*)?\))?"
+_FIELD = re.compile(rf"\{{\{{\s*({_NAME}(?:\.{_NAME})?)\s*((?:{_FILTER}\s*)*)\}}\}}")
+_FILTER_PART = re.compile(rf"\|\s*({_NAME})\s*(?:\(((?:[^()\"']|{_STRING})*)\))?")
+_ARGUMENT_PART = re.compile(rf"\s*(?:({_NAME})\s*=\s*)?({_STRING})\s*,?")
+#: The longest text whose parts are kept (what the kept ones can hold stays small).
+MAX_KEPT_TEXT = 10_000
+#: Parts in a text filled by hand (so many fields go through the sandbox's budget).
+MAX_PARTS = 2_000
+
+
+def parts_of(text: str) -> tuple[Part, ...] | None:
+    """``text`` as literal, field and branch parts, as Jinja reads it; None for anything
+    more. Kept for the texts seen last: a library and lint both read each text."""
+    return _parts_of(text) if len(text) > MAX_KEPT_TEXT else _kept_parts(text)
+
+
+@functools.lru_cache(maxsize=4_096)
+def _kept_parts(text: str) -> tuple[Part, ...] | None:
+    return _parts_of(text)
+
+
+def _parts_of(text: str) -> tuple[Part, ...] | None:
+    parts = _read_fields(text) if "{%" not in text and "{#" not in text else _read_tokens(text)
+    if parts is None or sum(1 for _ in _walk(parts)) > MAX_PARTS:
+        return None
+    return parts
+
+
+def names_in(parts: tuple[Part, ...]) -> frozenset[str]:
+    """The names a text of these parts reads from its values (what Jinja's
+    ``meta.find_undeclared_variables`` finds in it)."""
+    found: set[str] = set()
+    for part in _walk(parts):
+        if isinstance(part, Field):
+            found.add(part.path[0])
+        elif isinstance(part, Branch):
+            for condition, _ in part.arms:
+                found.update(path[0] for path in _paths(condition))
+    return frozenset(found)
+
+
+def filters_in(parts: tuple[Part, ...]) -> set[str]:
+    return {f[0] for part in _walk(parts) if isinstance(part, Field) for f in part.filters}
+
+
+def is_plain(parts: tuple[Part, ...]) -> bool:
+    """Whether the parts are literal text and fields without filters (filled without Jinja's context)."""
+    return all(isinstance(p, str) or (isinstance(p, Field) and not p.filters) for p in parts)
+
+
+def _walk(parts: tuple[Part, ...]) -> Iterator[Part]:
+    for part in parts:
+        yield part
+        if isinstance(part, Branch):
+            for _, body in part.arms:
+                yield from _walk(body)
+            yield from _walk(part.otherwise)
+
+
+def _paths(condition: Condition) -> Iterator[tuple[str, ...]]:
+    if condition[0] == "value":
+        yield condition[1]
+    else:
+        for inner in condition[1:]:
+            yield from _paths(inner)
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+def _read_fields(text: str) -> tuple[Part, ...] | None:
+    """A text without tags: fields found by one regular expression."""
+    parts: list[Part] = []
+    last = 0
+    if "\r" in text:  # as Jinja reads a template: line breaks as \n
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    for match in _FIELD.finditer(text):
+        path = tuple(match.group(1).split("."))
+        filters = _filters(match.group(2)) if match.group(2) else ()
+        if filters is None or not _value_path(path):
+            return None
+        parts.append(text[last : match.start()])
+        parts.append(Field(path, filters))
+        last = match.end()
+    parts.append(text[last:])
+    if any("{{" in p for p in parts[::2]):  # (the literal parts)
+        return None
+    last_part = parts[-1]
+    if isinstance(last_part, str) and last_part.endswith("\n"):  # as Jinja reads it: one final line break dropped
+        parts[-1] = last_part[:-1]
+    return tuple(parts)
+
+
+def _filters(chain: str) -> tuple[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]], ...] | None:
+    """The filters of a field (``| money | upper``), or None when Jinja would read them
+    otherwise than as written (an argument after a named one, a name twice)."""
+    found = []
+    for match in _FILTER_PART.finditer(chain):
+        positional: list[str] = []
+        named: dict[str, str] = {}
+        for argument in _ARGUMENT_PART.finditer(match.group(2) or ""):
+            keyword_, value = argument.group(1), argument.group(2)[1:-1]
+            if (keyword_ is None and named) or keyword_ in named:
+                return None
+            if keyword_ is None:
+                positional.append(value)
+            else:
+                named[keyword_] = value
+        found.append((match.group(1), tuple(positional), tuple(named.items())))
+    return tuple(found)
+
+
+def _value_path(path: tuple[str, ...]) -> bool:
+    name = path[0]
+    if name in _NOT_VALUES or name in FORBIDDEN_NAMES or name.startswith(("_", "replykit_")):
+        return False
+    return all(not a.startswith("_") and a not in FORBIDDEN_ATTRIBUTES for a in path[1:])
+
+
+class _NotByHand(Exception):
+    """The text is more than the hand reads: Jinja compiles it."""
+
+
+@functools.lru_cache(maxsize=1)
+def _lexing() -> jinja2.Environment:
+    return jinja2.Environment(**LEXING)
+
+
+def _read_tokens(text: str) -> tuple[Part, ...] | None:
+    """A text with tags, read from the tokens of Jinja's lexer (whitespace control included)."""
+    try:
+        tokens = list(_lexing()._tokenize(text, None, None))
+    except jinja2.TemplateSyntaxError:
+        return None
+    reader = _Reader(tokens)
+    try:
+        parts, _ = reader.body(())
+    except _NotByHand:
+        return None
+    return parts
+
+
+class _Reader:
+    """Fields, filters with text arguments and if-branches on values, from Jinja's tokens,
+    read as Jinja's parser reads them; anything else is :class:`_NotByHand`."""
+
+    def __init__(self, tokens: list[Token]) -> None:
+        self.tokens = tokens
+        self.at = 0
+
+    def peek(self, type_: str, value: str | None = None, ahead: int = 0) -> bool:
+        at = self.at + ahead
+        if at >= len(self.tokens):
+            return False
+        token = self.tokens[at]
+        return token.type == type_ and (value is None or token.value == value)
+
+    def take(self, type_: str, value: str | None = None) -> Any:
+        if not self.peek(type_, value):
+            raise _NotByHand
+        self.at += 1
+        return self.tokens[self.at - 1].value
+
+    def body(self, ends: tuple[str, ...]) -> tuple[tuple[Part, ...], str | None]:
+        parts: list[Part] = []
+        while self.at < len(self.tokens):
+            if self.peek("data"):
+                parts.append(self.take("data"))
+            elif self.peek("variable_begin"):
+                self.at += 1
+                parts.append(self.field())
+                self.take("variable_end")
+            elif self.peek("block_begin"):
+                self.at += 1
+                tag = self.take("name")
+                if tag in ends:
+                    return tuple(parts), tag
+                if tag != "if":
+                    raise _NotByHand
+                parts.append(self.branch())
+            else:
+                raise _NotByHand
+        if ends:
+            raise _NotByHand  # (an unclosed if: Jinja's error)
+        return tuple(parts), None
+
+    def branch(self) -> Branch:
+        arms = []
+        otherwise: tuple[Part, ...] = ()
+        while True:
+            condition = self.condition()
+            self.take("block_end")
+            body, end = self.body(("elif", "else", "endif"))
+            arms.append((condition, body))
+            if end == "elif":
+                continue
+            if end == "else":
+                self.take("block_end")
+                otherwise, end = self.body(("endif",))
+            self.take("block_end")
+            return Branch(tuple(arms), otherwise)
+
+    def field(self) -> Field:
+        path = self.path()
+        filters = []
+        while self.peek("pipe"):
+            self.at += 1
+            name = self.take("name")
+            positional: list[str] = []
+            named: dict[str, str] = {}
+            if self.peek("lparen"):
+                self.at += 1
+                while not self.peek("rparen"):
+                    if positional or named:
+                        self.take("comma")
+                    if self.peek("name") and self.peek("assign", ahead=1):
+                        key = self.take("name")
+                        self.at += 1
+                        if key in named:
+                            raise _NotByHand
+                        named[key] = self.take("string")
+                    elif named:
+                        raise _NotByHand  # (Jinja refuses it)
+                    else:
+                        positional.append(self.take("string"))
+                self.take("rparen")
+            filters.append((name, tuple(positional), tuple(named.items())))
+        return Field(path, tuple(filters))
+
+    def path(self) -> tuple[str, ...]:
+        path: tuple[str, ...] = (self.take("name"),)
+        if self.peek("dot"):
+            self.at += 1
+            path += (self.take("name"),)
+        if not _value_path(path):
+            raise _NotByHand
+        return path
+
+    def condition(self) -> Condition:
+        left = self.conjunction()
+        while self.peek("name", "or"):
+            self.at += 1
+            left = ("or", left, self.conjunction())
+        return left
+
+    def conjunction(self) -> Condition:
+        left = self.negation()
+        while self.peek("name", "and"):
+            self.at += 1
+            left = ("and", left, self.negation())
+        return left
+
+    def negation(self) -> Condition:
+        if self.peek("name", "not"):
+            self.at += 1
+            return ("not", self.negation())
+        return ("value", self.path())
+
+
+# -- filling ---------------------------------------------------------------------------
+
+
+def fill_plain(parts: tuple[Part, ...], env: CatalogueSandbox, context: Mapping[str, Any]) -> str | None:
+    """Literal text and plain fields (see :func:`is_plain`), each value printed as Jinja
+    prints data; None for a value it cannot print so (missing, None, a list, not data)."""
+    out = []
+    size = 0
+    printable = env.data_types
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+            size += len(part)
+            continue
+        assert isinstance(part, Field)
+        value = context.get(part.path[0])
+        for attribute in part.path[1:]:
+            if isinstance(value, Mapping):
+                return None
+            value = getattr(value, attribute, None)
+        if value is None or not isinstance(value, printable):
+            return None
+        text = value if isinstance(value, str) else str(value)
+        out.append(text)
+        size += len(text)
+    if size > env.limits.max_output:
+        return None  # (Jinja refuses it with the reason)
+    return "".join(out)
+
+
+def fill(parts: tuple[Part, ...], env: CatalogueSandbox, context: Mapping[str, Any], name: str) -> str | None:
+    """Do what Jinja's code for the text does, call for call, in a context made as Jinja
+    makes it (so the same budget): None on any error, which Jinja then reports."""
+    jinja_context = new_context(env, name, {}, dict(context), False, env.globals, None)
+    out: list[str] = []
+    try:
+        _emit(parts, env, jinja_context, context, out)
+        return env.concat(out)
+    except Exception:  # Jinja runs it again, and reports it as it does
+        return None
+
+
+def _emit(parts: tuple[Part, ...], env: CatalogueSandbox, jinja_context: Any, values: Mapping[str, Any],
+          out: list[str]) -> None:  # fmt: skip
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+        elif isinstance(part, Field):
+            value = _value(part.path, env, values)
+            for name, args, named in part.filters:
+                function = env.filters[name]
+                passed = _PassArg.from_obj(function)
+                first: tuple[Any, ...] = ()
+                if passed is _PassArg.context:
+                    first = (jinja_context,)
+                elif passed is _PassArg.eval_context:
+                    first = (jinja_context.eval_ctx,)
+                elif passed is _PassArg.environment:
+                    first = (env,)
+                value = function(*first, value, *args, **dict(named))
+            out.append(str(env.finalize(jinja_context, value)))  # type: ignore[misc]
+        else:
+            for condition, body in part.arms:
+                if _holds(condition, env, values):
+                    _emit(body, env, jinja_context, values, out)
+                    break
+            else:
+                _emit(part.otherwise, env, jinja_context, values, out)
+
+
+def _holds(condition: Condition, env: CatalogueSandbox, values: Mapping[str, Any]) -> bool:
+    """As Python's ``if`` tests Jinja's condition: each value's ``bool`` once, left to right, short-circuit."""
+    kind = condition[0]
+    if kind == "not":
+        return not _holds(condition[1], env, values)
+    if kind == "and":
+        return _holds(condition[1], env, values) and _holds(condition[2], env, values)
+    if kind == "or":
+        return _holds(condition[1], env, values) or _holds(condition[2], env, values)
+    return bool(_value(condition[1], env, values))
+
+
+def _value(path: tuple[str, ...], env: CatalogueSandbox, values: Mapping[str, Any]) -> Any:
+    """A name as Jinja's code resolves it (the render's values, then the globals, else
+    undefined), then each attribute through the sandbox's ``getattr``."""
+    name = path[0]
+    if name in values:
+        value = values[name]
+    elif name in env.globals:
+        raise _NotByHand  # (a global the hand does not print)
+    else:
+        value = env.undefined(name=name)
+    for attribute in path[1:]:
+        value = env.getattr(value, attribute)
+    return value

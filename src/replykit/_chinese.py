@@ -55,11 +55,25 @@ def _converter(name: str) -> Any:
 
 
 def convert(text: str, name: str) -> str:
-    """Convert ``text`` with the built-in OpenCC conversion ``name`` (e.g. ``s2twp``)."""
+    """Convert ``text`` with the built-in OpenCC conversion ``name`` (e.g. ``s2twp``).
+    Short texts converted last are kept: example values and sentences come back often."""
     if name not in CONVERSIONS:
         raise ReplykitError(f"unknown Chinese conversion {name!r}; use one of {', '.join(sorted(CONVERSIONS))}")
-    if not text:
+    if not text or text.isascii():
         return text
+    return _kept(text, name) if len(text) <= MAX_KEPT_TEXT else _convert(text, name)
+
+
+#: The longest text whose conversion is kept.
+MAX_KEPT_TEXT = 1_000
+
+
+@lru_cache(maxsize=4_096)
+def _kept(text: str, name: str) -> str:
+    return _convert(text, name)
+
+
+def _convert(text: str, name: str) -> str:
     converter = _converter(name)
     with _lock:  # one OpenCC instance is not documented as thread-safe
         return str(converter.convert(text))

@@ -25,8 +25,8 @@ import datetime as dt
 import functools
 import io
 import itertools
+import os
 import re
-import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import astuple, dataclass
 from decimal import Decimal
@@ -270,7 +270,7 @@ class CatalogueSandbox(ImmutableSandboxedEnvironment):
         self.on_compile: Callable[[str, frozenset[str] | jinja2.TemplateSyntaxError], None] | None = None
         self._shapes: dict[tuple[Any, ...], Compiled] = {}
         # Stands for a piece of literal text in a shape; no template can guess it.
-        self._marker = f"\ue000{secrets.token_hex(8)}:"
+        self._marker = f"\ue000{os.urandom(8).hex()}:"
         self._markers = re.compile(re.escape(self._marker) + "([0-9]+|name)\ue001")
 
     # -- compile time -----------------------------------------------------------------

@@ -76,8 +76,10 @@ _FILTER_PART = re.compile(rf"\|\s*({_NAME})\s*(?:\(((?:[^()\"']|{_STRING})*)\))?
 _ARGUMENT_PART = re.compile(rf"\s*(?:({_NAME})\s*=\s*)?({_STRING})\s*,?")
 #: The longest text whose parts are kept (what the kept ones can hold stays small).
 MAX_KEPT_TEXT = 10_000
-#: Parts in a text filled by hand (so many fields go through the sandbox's budget).
-MAX_PARTS = 2_000
+#: Tags in a text filled by hand (so many fields go through the sandbox's budget).
+MAX_TAGS = 1_000
+#: A tag the hand does not read (``{% for %}``, ``{% set %}`` ...): the text goes to Jinja, unread.
+_OTHER_TAG = re.compile(r"\{%(?![-+]?\s*(?:if|elif|else|endif|raw|endraw)\b)")
 
 
 def parts_of(text: str) -> tuple[Part, ...] | None:
@@ -92,15 +94,13 @@ def _kept_parts(text: str) -> tuple[Part, ...] | None:
 
 
 def _parts_of(text: str) -> tuple[Part, ...] | None:
-    if "{#" in text:
-        parts = _read_tokens(text)
-    elif "{%" in text:
-        parts = _read_tags(text) or _read_tokens(text)
-    else:
-        parts = _read_fields(text)
-    if parts is None or sum(1 for _ in _walk(parts)) > MAX_PARTS:
+    if text.count("{{") + text.count("{%") > MAX_TAGS:
         return None
-    return parts
+    if "{%" in text:
+        if _OTHER_TAG.search(text):
+            return None
+        return _read_tags(text) or _read_tokens(text) if "{#" not in text else _read_tokens(text)
+    return _read_tokens(text) if "{#" in text else _read_fields(text)
 
 
 def names_in(parts: tuple[Part, ...]) -> frozenset[str]:

@@ -1031,7 +1031,7 @@ def near_duplicates(found: Iterable[Body]) -> Iterator[Finding]:
     that share a run of words are compared (rapidfuzz), so a large catalogue
     costs about as much as a small one per key.
     """
-    from rapidfuzz import fuzz
+    from rapidfuzz import fuzz, process
 
     by_language: dict[str, list[Body]] = {}
     for body in sorted(found, key=lambda b: (b.language, b.file, b.line)):
@@ -1039,15 +1039,16 @@ def near_duplicates(found: Iterable[Body]) -> Iterator[Finding]:
     for group in by_language.values():
         texts = [b.text for b in group]
         for later, earlier in _earlier_candidates(texts).items():
-            for i in earlier:
-                score = fuzz.ratio(texts[i], texts[later], score_cutoff=92)
-                if score:
-                    first, copy = group[i], group[later]
-                    yield Finding(
-                        copy.file, copy.line, "near-duplicate", CODES["near-duplicate"], copy.key, copy.language,
-                        f"{score:.0f}% the same as '{first.key}' ({first.file}); merge them or make the difference clear",
-                    )  # fmt: skip
-                    break
+            scored = process.extract(
+                texts[later], [texts[i] for i in earlier], scorer=fuzz.ratio, score_cutoff=92, limit=None
+            )
+            if scored:
+                _, score, at = min(scored, key=lambda found: found[2])  # the first in file order
+                first, copy = group[earlier[at]], group[later]
+                yield Finding(
+                    copy.file, copy.line, "near-duplicate", CODES["near-duplicate"], copy.key, copy.language,
+                    f"{score:.0f}% the same as '{first.key}' ({first.file}); merge them or make the difference clear",
+                )  # fmt: skip
 
 
 def _earlier_candidates(texts: Sequence[str], size: int = 6) -> dict[int, list[int]]:

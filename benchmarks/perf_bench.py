@@ -56,7 +56,7 @@ def bench_render() -> None:
 
     lib = replykit.load()
     values = lib.examples(KEY, "es-MX")
-    template = lib.template(KEY, "es")
+    template = lib.template(KEY, "es-MX")  # Mexico's own texts
     locale = Locale.parse("es_MX")
     env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     subject = env.from_string(template.texts[("email", "subject")].text)
@@ -71,13 +71,13 @@ def bench_render() -> None:
         unit = {"one": "día hábil", "many": "de días hábiles"}.get(locale.plural_form(days["max"]), "días hábiles")
         context = {
             "greeting": f"Estimada {customer['first_name']}:",
-            "sign_off": "Saludos cordiales.\nAtención al cliente",
+            "sign_off": f"Saludos cordiales.\n{values['agent']}\nAtención al cliente de {values['shop']}",
             "order_id": values["order_id"],
             "amount": currency_spacing.sub(
                 "\xa0", format_currency(amount, values["amount"]["currency"], locale=locale)
             ),
             "method": values["method"],
-            "days": f"{format_decimal(days['min'], locale=locale)}–{format_decimal(days['max'], locale=locale)} {unit}",
+            "days": f"de {format_decimal(days['min'], locale=locale)} a {format_decimal(days['max'], locale=locale)} {unit}",
         }
         return subject.render(context), body.render(context).strip()
 

@@ -1455,23 +1455,28 @@ _versions_found: list[str] = []
 
 
 def _versions() -> list[str]:
-    """What else results depend on: this format, replykit's version and code, the sandbox
-    policy, Python and the libraries that parse, compile, format and compare."""
+    """What else results depend on: this format, replykit's code, the sandbox policy,
+    Python and the libraries that parse, compile, format and compare (their versions, or
+    for those a warm lint does not import, their installed files; reading the installed
+    packages' metadata would cost as long as the rest of a warm lint)."""
     if not _versions_found:
+        import importlib
+        import importlib.util
         import sys
-        from importlib import metadata
 
         from ._cache import LINT_FORMAT
         from .render import SANDBOX_POLICY
 
         here = Path(__file__).resolve().parent
         code = _digest(f"{p.name}:{hashlib.sha256(p.read_bytes()).hexdigest()}" for p in sorted(here.glob("*.py")))
-        versions = []
-        for name in ("replykit", "jinja2", "babel", "pyyaml", "opencc", "rapidfuzz"):
+        versions = [f"{name} {importlib.import_module(name).__version__}" for name in ("jinja2", "babel", "yaml")]
+        for name in ("opencc", "rapidfuzz"):  # not imported by a warm lint: where they are, as installed
+            spec = importlib.util.find_spec(name)
             try:
-                versions.append(f"{name} {metadata.version(name)}")
-            except metadata.PackageNotFoundError:
-                versions.append(f"{name} -")
+                stamp = os.stat(spec.origin).st_mtime_ns if spec and spec.origin else "-"
+            except OSError:
+                stamp = "-"
+            versions.append(f"{name} {spec.origin if spec else '-'} {stamp}")
         _versions_found.extend([LINT_FORMAT, SANDBOX_POLICY, code, sys.version, *versions])
     return _versions_found
 

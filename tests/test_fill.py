@@ -103,25 +103,35 @@ CONTEXTS = [
 @pytest.mark.parametrize("text", FILTERED)
 @pytest.mark.parametrize("context", CONTEXTS, ids=["good", "text", "none", "wrong", "huge", "empty"])
 def test_filtered_fields_print_what_jinja_prints(text: str, context: dict[str, Any]) -> None:
+    filled, jinja, compiled = _filled_and_rendered(text, context, "es-ES")
+    assert any(isinstance(p, Field) and p.filters for p in compiled.simple or ()), text
+    if context is CONTEXTS[0] and not isinstance(jinja, Exception):
+        assert filled is not None  # (not a test of Jinja alone)
+
+
+def _filled_and_rendered(
+    text: str, context: dict[str, Any], locale: str
+) -> tuple[str | None, str | Exception, CompiledText]:
+    """The text filled by hand and rendered by Jinja with ``context`` (and a customer and
+    formatter of ``locale``): the same text, or the hand gives it to Jinja, which reports it."""
     lib = replykit.load()
-    attempt = lib.pipeline.negotiator.plan("es-ES").attempts[0]
+    attempt = lib.pipeline.negotiator.plan(locale).attempts[0]
     customer = lib.pipeline._read("after_sale.refund_processed", lib.variables("after_sale.refund_processed"),
         {"customer": {"first_name": "María", "last_name": "García"}, "order_id": "A", "amount": "1 USD",
          "method": "PayPal", "days": 3}, attempt)["customer"]  # fmt: skip
     values = {**context, "customer": customer, FORMATTER: attempt.formatter}
     compiled = CompiledText(make_environment(None), text, WHERE, "t")
-    assert compiled.simple is not None and any(isinstance(p, Field) and p.filters for p in compiled.simple), text
+    assert compiled.simple is not None, text
     filled = compiled._fill(values)
     try:
         jinja: str | Exception = compiled.template.render(values)
     except Exception as exc:
         jinja = exc
     if isinstance(jinja, Exception):
-        assert filled is None, (filled, jinja)  # the hand gives it to Jinja, which reports it
+        assert filled is None, (filled, jinja)
     else:
         assert filled == jinja
-    if context is CONTEXTS[0] and not isinstance(jinja, Exception):
-        assert filled is not None  # (not a test of Jinja alone)
+    return filled, jinja, compiled
 
 
 def test_a_filtered_text_is_not_compiled_until_jinja_is_needed() -> None:
@@ -183,23 +193,8 @@ BRANCH_CONTEXTS = [
 @pytest.mark.parametrize("text", BRANCHED)
 @pytest.mark.parametrize("context", BRANCH_CONTEXTS, ids=["true", "other", "empty", "false", "missing"])
 def test_branches_print_what_jinja_prints(text: str, context: dict[str, Any]) -> None:
-    lib = replykit.load()
-    attempt = lib.pipeline.negotiator.plan("en-US").attempts[0]
-    customer = lib.pipeline._read("after_sale.refund_processed", lib.variables("after_sale.refund_processed"),
-        {"customer": {"first_name": "María", "last_name": "García"}, "order_id": "A", "amount": "1 USD",
-         "method": "PayPal", "days": 3}, attempt)["customer"]  # fmt: skip
-    values = {**context, "customer": customer, FORMATTER: attempt.formatter}
-    compiled = CompiledText(make_environment(None), text, WHERE, "t")
-    assert compiled.simple is not None and (any(isinstance(p, Branch) for p in compiled.simple) or "{#" in text)
-    filled = compiled._fill(values)
-    try:
-        jinja: str | Exception = compiled.template.render(values)
-    except Exception as exc:
-        jinja = exc
-    if isinstance(jinja, Exception):
-        assert filled is None, (filled, jinja)
-    else:
-        assert filled == jinja
+    filled, _, compiled = _filled_and_rendered(text, context, "en-US")
+    assert any(isinstance(p, Branch) for p in compiled.simple or ()) or "{#" in text
     if context is BRANCH_CONTEXTS[0]:
         assert filled is not None
 

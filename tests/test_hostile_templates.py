@@ -81,6 +81,20 @@ def test_a_hostile_translation_falls_back_and_lint_finishes(make_catalog: MakeCa
     assert findings and all("not allowed in a template" in f.message for f in findings)
 
 
+@pytest.mark.parametrize(
+    "template",
+    ["{% if " + "not " * 3000 + "country %}x{% endif %}", "{% if " + " and ".join(["country"] * 3000) + " %}x{% endif %}",
+     "{% for a in b %}" * 300 + "x" + "{% endfor %}" * 300, "{{ " + "(" * 3000 + "country" + ")" * 3000 + " }}"],
+    ids=["not", "and", "loops", "parentheses"],
+)  # fmt: skip
+def test_a_template_nested_too_deeply_to_compile_is_a_clear_error(make_catalog: MakeCatalog, template: str) -> None:
+    lib = _library(make_catalog, template)
+    error = _refused(lib, "nests tags or expressions too deeply")
+    assert "Recursion" not in str(error)
+    findings = [f for f in lint(lib) if f.code in ("render-error", "template-syntax")]
+    assert findings and all(f.file == FILE for f in findings)
+
+
 # -- 2. filters that go over every item ---------------------------------------------------
 
 

@@ -78,6 +78,9 @@ _ARGUMENT_PART = re.compile(rf"\s*(?:({_NAME})\s*=\s*)?({_STRING})\s*,?")
 MAX_KEPT_TEXT = 10_000
 #: Tags in a text filled by hand (so many fields go through the sandbox's budget).
 MAX_TAGS = 1_000
+#: Branches inside branches, and operators in one condition, in a text filled by hand
+#: (every walk over the parts recurses on them; deeper texts go to Jinja).
+MAX_DEPTH = 32
 #: A tag the hand does not read (``{% for %}``, ``{% set %}`` ...): the text goes to Jinja, unread.
 _OTHER_TAG = re.compile(r"\{%(?![-+]?\s*(?:if|elif|else|endif|raw|endraw)\b)")
 
@@ -96,6 +99,13 @@ def _kept_parts(text: str) -> tuple[Part, ...] | None:
 def _parts_of(text: str) -> tuple[Part, ...] | None:
     if text.count("{{") + text.count("{%") > MAX_TAGS:
         return None
+    try:
+        return _read(text)
+    except RecursionError:  # (tags or conditions nested deeper than Python's stack: Jinja's error)
+        return None
+
+
+def _read(text: str) -> tuple[Part, ...] | None:
     if "{%" in text:
         if _OTHER_TAG.search(text):
             return None
@@ -212,6 +222,8 @@ def _read_tags(text: str) -> tuple[Part, ...] | None:
             if condition is None or (tag == "elif" and (not open_ or open_[-1][2] is not None)):
                 return None
             if tag == "if":
+                if len(open_) >= MAX_DEPTH:
+                    return None
                 open_.append((body, [], None, condition))
             else:
                 parent, arms, _, previous = open_[-1]
@@ -243,6 +255,8 @@ def _read_tags(text: str) -> tuple[Part, ...] | None:
 
 def _condition(words: list[str]) -> Condition | None:
     """A tag's condition read from its words (names, ``not``, ``and``, ``or``)."""
+    if len(words) > 2 * MAX_DEPTH:
+        return None
     tokens = []
     for word in words:
         if not _WORD.fullmatch(word):
@@ -315,6 +329,8 @@ class _Reader:
     def __init__(self, tokens: list[Token]) -> None:
         self.tokens = tokens
         self.at = 0
+        self.depth = 0  # branches open
+        self.operators = 0  # in the condition being read
 
     def peek(self, type_: str, value: str | None = None, ahead: int = 0) -> bool:
         at = self.at + ahead
@@ -353,6 +369,9 @@ class _Reader:
         return tuple(parts), None
 
     def branch(self) -> Branch:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _NotByHand
         arms = []
         otherwise: tuple[Part, ...] = ()
         while True:
@@ -366,6 +385,7 @@ class _Reader:
                 self.take("block_end")
                 otherwise, end = self.body(("endif",))
             self.take("block_end")
+            self.depth -= 1
             return Branch(tuple(arms), otherwise)
 
     def field(self) -> Field:
@@ -405,22 +425,32 @@ class _Reader:
         return path
 
     def condition(self) -> Condition:
+        self.operators = 0
+        return self.disjunction()
+
+    def operator(self) -> None:
+        self.at += 1
+        self.operators += 1
+        if self.operators > MAX_DEPTH:
+            raise _NotByHand
+
+    def disjunction(self) -> Condition:
         left = self.conjunction()
         while self.peek("name", "or"):
-            self.at += 1
+            self.operator()
             left = ("or", left, self.conjunction())
         return left
 
     def conjunction(self) -> Condition:
         left = self.negation()
         while self.peek("name", "and"):
-            self.at += 1
+            self.operator()
             left = ("and", left, self.negation())
         return left
 
     def negation(self) -> Condition:
         if self.peek("name", "not"):
-            self.at += 1
+            self.operator()
             return ("not", self.negation())
         return ("value", self.path())
 

@@ -151,6 +151,8 @@ class Analyses:
             return Analysis(None, frozenset(meta.find_undeclared_variables(self._env.parse(text))))
         except jinja2.TemplateSyntaxError as exc:
             return Analysis((exc.lineno or 1, exc.message or "syntax error"), frozenset())
+        except RecursionError:
+            return Analysis((1, "tags or expressions nested too deeply to compile"), frozenset())
 
     def note_compiles(self, library: Library) -> None:
         """Note, from each compile of ``library`` (a lint-own one), what the text reads.

@@ -610,6 +610,14 @@ class CompiledText:
                 key=where.key,
                 locale=where.locale,
             ) from None
+        except RecursionError:  # Jinja's parser and code generator recurse on each level
+            raise SecurityError(
+                "the template nests tags or expressions too deeply to compile; write fewer levels",
+                file=where.file,
+                line=where.position.text_line(1),
+                key=where.key,
+                locale=where.locale,
+            ) from None
 
     def converted(self, text: str, change: Callable[[str], str]) -> CompiledText:
         """The same template with its literal text changed by ``change`` (Simplified to

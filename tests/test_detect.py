@@ -162,12 +162,13 @@ def test_reply_to_detects_negotiates_and_renders(lib: replykit.Library) -> None:
     assert reply.to_dict()["detection"]["language"] == "es"
 
 
-def test_import_and_render_do_not_load_detection_models() -> None:
+def test_import_and_render_do_not_load_detection_or_search() -> None:
     code = (
         "import sys, replykit\n"
         "lib = replykit.load()\n"
         "lib.render('customs.import_tax', locale='es-MX', **lib.examples('customs.import_tax'))\n"
-        "print(sorted(m for m in ('lingua', 'wordfreq', 'langdetect') if m in sys.modules))"
+        "print(sorted(m for m in ('lingua', 'wordfreq', 'langdetect', 'rapidfuzz', 'replykit.detect',"
+        " 'replykit.search') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

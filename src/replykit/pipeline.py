@@ -198,12 +198,14 @@ def _unknown_names(
     values: Mapping[str, Any], variables: Mapping[str, Variable], key: str, locale: str
 ) -> list[RenderError]:
     """A value for every name the template does not declare is refused, with "did you mean"."""
-    from .search import suggest_keys
+    unknown = [name for name in values if name not in variables and name not in PROVIDED_VALUES]
+    if not unknown:
+        return []
+    from .search import suggest_keys  # (search and detection are imported only when needed)
 
     return [
         UnknownVariableError(name, suggest_keys(name, list(variables), 2) if variables else [], key=key, locale=locale)
-        for name in values
-        if name not in variables and name not in PROVIDED_VALUES
+        for name in unknown
     ]
 
 

@@ -18,16 +18,26 @@ from replykit.values import FORMATTER
 WHERE = Where("templates/en/x.yaml", lambda: Position(1), "customs.x", "en")
 
 
-def _both(text: str, context: dict[str, Any]) -> tuple[str | Exception, str | Exception]:
-    """What the hand fill gives (or None when it hands over), and what Jinja gives."""
+def _fill_and_render(text: str, values: dict[str, Any]) -> tuple[str | None, str | Exception, CompiledText]:
+    """What the hand fill gives (None when it hands over), and what Jinja gives."""
     compiled = CompiledText(make_environment(None), text, WHERE, "t")
     assert compiled.simple is not None, text
-    filled = compiled._fill(context)
+    filled = compiled._fill(values)
     try:
-        jinja: str | Exception = compiled.template.render(context)
+        jinja: str | Exception = compiled.template.render(values)
     except Exception as exc:
         jinja = exc
-    return filled if filled is not None else jinja, jinja
+    return filled, jinja, compiled
+
+
+def _customer_and_formatter(locale: str) -> dict[str, Any]:
+    """A customer read as a render reads one, and the formatter of ``locale``."""
+    lib = replykit.load()
+    attempt = lib.pipeline.negotiator.plan(locale).attempts[0]
+    customer = lib.pipeline._read("after_sale.refund_processed", lib.variables("after_sale.refund_processed"),
+        {"customer": {"first_name": "María", "last_name": "García"}, "order_id": "A", "amount": "1 USD",
+         "method": "PayPal", "days": 3}, attempt)["customer"]  # fmt: skip
+    return {"customer": customer, FORMATTER: attempt.formatter}
 
 
 @pytest.mark.parametrize(
@@ -43,11 +53,9 @@ def _both(text: str, context: dict[str, Any]) -> tuple[str | Exception, str | Ex
      {}],
 )  # fmt: skip
 def test_a_plain_text_prints_what_jinja_prints(text: str, context: dict[str, Any]) -> None:
-    lib = replykit.load()
-    values = {**context, "customer": lib.pipeline._read("after_sale.refund_processed", lib.variables(
-        "after_sale.refund_processed"), {"customer": {"first_name": "María", "last_name": "García"}, "order_id": "A",
-        "amount": "1 USD", "method": "PayPal", "days": 3}, lib.pipeline.negotiator.plan("es-ES").attempts[0])["customer"]}  # fmt: skip
-    filled, jinja = _both(text, values)
+    values = {**context, "customer": _customer_and_formatter("es-ES")["customer"]}
+    filled, jinja, _ = _fill_and_render(text, values)
+    filled = filled if filled is not None else jinja  # (the hand gave it to Jinja)
     if isinstance(jinja, Exception):
         assert isinstance(filled, Exception) and type(filled) is type(jinja)  # the hand gave it to Jinja
     else:
@@ -114,19 +122,7 @@ def _filled_and_rendered(
 ) -> tuple[str | None, str | Exception, CompiledText]:
     """The text filled by hand and rendered by Jinja with ``context`` (and a customer and
     formatter of ``locale``): the same text, or the hand gives it to Jinja, which reports it."""
-    lib = replykit.load()
-    attempt = lib.pipeline.negotiator.plan(locale).attempts[0]
-    customer = lib.pipeline._read("after_sale.refund_processed", lib.variables("after_sale.refund_processed"),
-        {"customer": {"first_name": "María", "last_name": "García"}, "order_id": "A", "amount": "1 USD",
-         "method": "PayPal", "days": 3}, attempt)["customer"]  # fmt: skip
-    values = {**context, "customer": customer, FORMATTER: attempt.formatter}
-    compiled = CompiledText(make_environment(None), text, WHERE, "t")
-    assert compiled.simple is not None, text
-    filled = compiled._fill(values)
-    try:
-        jinja: str | Exception = compiled.template.render(values)
-    except Exception as exc:
-        jinja = exc
+    filled, jinja, compiled = _fill_and_render(text, {**context, **_customer_and_formatter(locale)})
     if isinstance(jinja, Exception):
         assert filled is None, (filled, jinja)
     else:

@@ -7,9 +7,9 @@ text, Jinja's compiled code looks each name up, goes through the sandbox's
 ``getattr``, calls each filter, tests each condition with ``bool`` and prints each
 value through the sandbox's ``finalize``. This module does those same calls, in the
 same order, from the text's parts, so such a text is never compiled (compiling costs
-as much as a hundred renders). A text is read into parts by Jinja's own lexer (or,
-without tags, by one regular expression), and anything outside this small grammar
-(loops, expressions, comparisons, escapes in a field) is left to Jinja; so is any
+as much as a hundred renders). A text is read into parts by one regular expression
+where that reads it as Jinja's lexer does, else by the lexer itself; anything outside
+this small grammar (loops, expressions, comparisons, escapes in a field) is left to Jinja; so is any
 render that fails, so that every error is Jinja's.
 """
 
@@ -65,7 +65,6 @@ _NAME = r"[a-z][a-z0-9_]*"
 _STRING = r""""[^"\\\n\r{}]*"|'[^'\\\n\r{}]*'"""
 _ARGUMENT = rf"(?:{_NAME}\s*=\s*)?(?:{_STRING})"
 _FILTER = rf"\|\s*{_NAME}\s*(?:\(\s*(?:{_ARGUMENT}\s*(?:,\s*{_ARGUMENT}\s*)*)?\))?"
-_FIELD = re.compile(rf"\{{\{{\s*({_NAME}(?:\.{_NAME})?)\s*((?:{_FILTER}\s*)*)\}}\}}")
 #: A field, or a block tag without whitespace control or text literals (``{% if a and not b %}``).
 _PIECE = re.compile(
     rf"\{{%(?P<block>[^%{{}}'\"]*)%\}}"
@@ -106,11 +105,11 @@ def _parts_of(text: str) -> tuple[Part, ...] | None:
 
 
 def _read(text: str) -> tuple[Part, ...] | None:
-    if "{%" in text:
-        if _OTHER_TAG.search(text):
-            return None
-        return _read_tags(text) or _read_tokens(text) if "{#" not in text else _read_tokens(text)
-    return _read_tokens(text) if "{#" in text else _read_fields(text)
+    if _OTHER_TAG.search(text):
+        return None
+    if "{#" in text:
+        return _read_tokens(text)
+    return _read_tags(text) or (_read_tokens(text) if "{%" in text else None)
 
 
 def names_in(parts: tuple[Part, ...]) -> frozenset[str]:
@@ -155,34 +154,12 @@ def _paths(condition: Condition) -> Iterator[tuple[str, ...]]:
 # -- reading ---------------------------------------------------------------------------
 
 
-def _read_fields(text: str) -> tuple[Part, ...] | None:
-    """A text without tags: fields found by one regular expression."""
-    parts: list[Part] = []
-    last = 0
-    if "\r" in text:  # as Jinja reads a template: line breaks as \n
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    for match in _FIELD.finditer(text):
-        path = tuple(match.group(1).split("."))
-        filters = _filters(match.group(2)) if match.group(2) else ()
-        if filters is None or not _value_path(path):
-            return None
-        parts.append(text[last : match.start()])
-        parts.append(Field(path, filters))
-        last = match.end()
-    parts.append(text[last:])
-    if any("{{" in p for p in parts[::2]):  # (the literal parts)
-        return None
-    last_part = parts[-1]
-    if isinstance(last_part, str) and last_part.endswith("\n"):  # as Jinja reads it: one final line break dropped
-        parts[-1] = last_part[:-1]
-    return tuple(parts)
-
-
 def _read_tags(text: str) -> tuple[Part, ...] | None:
     """A text of fields and if-tags without comments, whitespace control or text in its
-    tags, read as Jinja's lexer reads it (a line break after a tag dropped, spaces and tabs
-    alone before a tag on its line dropped: ``trim_blocks`` and ``lstrip_blocks``); about
-    ten times faster than the lexer. None for anything else, which the lexer then reads."""
+    tags, read as Jinja's lexer reads it (line breaks as \\n and one final line break
+    dropped; with ``trim_blocks`` and ``lstrip_blocks``, the line break after a tag, and
+    spaces and tabs alone before a tag on its line); about ten times faster than the
+    lexer. None for anything else, which the lexer then reads (for a text with tags)."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if text.endswith("\n"):

@@ -131,22 +131,21 @@ class Analyses:
         self.known = dict(known or {})
         #: Noted from the library's own compiles, by text.
         self.compiled: dict[str, Analysis] = {}
-        self._env: CatalogueSandbox | None = None
 
     def get(self, text: str) -> Analysis:
         key = text_hash(text)
         found = self.known.get(key) or self.compiled.get(text)
         if found is None:
-            if self._env is None:
-                self._env = make_environment()
             parts = hand_parts(self._env, text)  # filled by hand: its names are its fields' and conditions'
             found = self._parse(text) if parts is None else Analysis(None, names_in(parts))
         self.known[key] = found
         return found
 
+    @cached_property
+    def _env(self) -> CatalogueSandbox:
+        return make_environment()
+
     def _parse(self, text: str) -> Analysis:
-        if self._env is None:
-            self._env = make_environment()
         try:
             return Analysis(None, frozenset(meta.find_undeclared_variables(self._env.parse(text))))
         except jinja2.TemplateSyntaxError as exc:

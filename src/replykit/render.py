@@ -557,23 +557,26 @@ def _with_strings(code: CodeType, change: Callable[[str], str]) -> CodeType:
 
 
 class CompiledText:
-    """One piece of template text, compiled (or filled by hand when it is plain fields), and
-    which costly provided names it reads."""
+    """One piece of template text, compiled (or filled by hand: fields, filters and
+    if-branches, see :mod:`replykit.fill`), and which costly provided names it reads."""
 
     __slots__ = ("_code", "_env", "_source", "_template", "filename", "names", "plain", "simple", "where")
 
     def __init__(self, env: CatalogueSandbox, text: str, where: Where, label: str) -> None:
         self.where = where
         self.filename = f"{where.file}#{label}"
-        self.simple = hand_parts(env, text)
-        self.plain = self.simple is not None and is_plain(self.simple)
+        self._read_parts(env, text)
         # Greeting and sign-off are rendered only for texts that mention them.
         self.names = frozenset(_PROVIDED_LAZILY.findall(text))
         self._env, self._source = env, text
         self._code: CodeType | None = None
         self._template: jinja2.Template | None = None
-        if self.simple is None:  # a text of plain fields cannot fail to compile: it is compiled on first need
+        if self.simple is None:  # a text filled by hand cannot fail to compile: it is compiled on first need
             self._build()
+
+    def _read_parts(self, env: CatalogueSandbox, text: str) -> None:
+        self.simple = hand_parts(env, text)
+        self.plain = self.simple is not None and is_plain(self.simple)
 
     @property
     def code(self) -> CodeType:
@@ -626,8 +629,7 @@ class CompiledText:
         found = object.__new__(CompiledText)
         found.where, found.filename, found.names = self.where, self.filename, self.names
         found._env, found._source = self._env, text
-        found.simple = hand_parts(self._env, text)
-        found.plain = found.simple is not None and is_plain(found.simple)
+        found._read_parts(self._env, text)
         found._code = found._template = None
         if self._code is not None or found.simple is None:
             found._code = _with_strings(self.code, change)

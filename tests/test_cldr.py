@@ -184,6 +184,7 @@ def test_a_converted_text_is_the_same_code_as_compiling_its_conversion(tmp_path:
     lib = replykit.load()
     texts = [t.text for template in lib.catalogue.templates["zh"].values() for t in template.texts.values()]
     texts.append('{% if method == "支付宝" %}用支付宝{% else %}{{ "已发货" }}{{ method }}{% endif %}信息')
+    texts.append('{% for x in y %}{{ x }}{% endfor %}{{ "是" if n in ("软件", "鼠标") else "否" }}')  # a constant tuple
     checked = 0
     for number, text in enumerate(texts):
         where = Where("f.yaml", lambda: Position(1), "k", "zh")

@@ -175,22 +175,23 @@ class _Budget:
             )
 
 
-def _with_texts(code: CodeType, markers: re.Pattern[str], texts: Mapping[str, str], filename: str) -> CodeType:
-    """``code`` (and the code nested in it) with each marker in its string constants
-    replaced by its text, and ``filename`` as its file name."""
+def with_strings(code: CodeType, change: Callable[[str], str], filename: str | None = None) -> CodeType:
+    """``code`` with ``change`` applied to each of its string constants, those in constant
+    tuples and sets and in the code nested in it too (and ``filename`` as its file name)."""
 
-    def filled(value: Any) -> Any:
+    def changed(value: Any) -> Any:
         if type(value) is str:
-            return markers.sub(lambda m: texts[m.group(0)], value) if "\ue000" in value else value
+            return change(value)
         if type(value) is tuple:
-            return tuple(filled(v) for v in value)
+            return tuple(changed(v) for v in value)
         if type(value) is frozenset:
-            return frozenset(filled(v) for v in value)
+            return frozenset(changed(v) for v in value)
         if isinstance(value, CodeType):
-            return _with_texts(value, markers, texts, filename)
+            return with_strings(value, change, filename)
         return value
 
-    return code.replace(co_consts=tuple(filled(c) for c in code.co_consts), co_filename=filename)
+    consts = tuple(changed(c) for c in code.co_consts)
+    return code.replace(co_consts=consts, co_filename=filename or code.co_filename)
 
 
 def _nodes_in(body: Iterable[nodes.Node]) -> int:
@@ -321,7 +322,11 @@ class CatalogueSandbox(ImmutableSandboxedEnvironment):
             self._shapes[key] = found
         texts = {f"{self._marker}{number}\ue001": piece for piece, number in pieces.items()}
         texts[f"{self._marker}name\ue001"] = name
-        return Compiled(_with_texts(found.code, self._markers, texts, name), found.reads)
+
+        def fill(value: str) -> str:
+            return self._markers.sub(lambda m: texts[m.group(0)], value) if "\ue000" in value else value
+
+        return Compiled(with_strings(found.code, fill, name), found.reads)
 
     def _compile_alone(self, source: str, name: str) -> Compiled:
         return self._compile_tokens(list(self._tokenize(source, name, name)), name)

@@ -32,6 +32,7 @@ from ._sandbox import (
     Limits,
     TemplateSecurityError,
     make_sandbox,
+    with_strings,
 )
 from ._yaml import Position
 from .catalog import Channel
@@ -547,15 +548,6 @@ def _template(env: jinja2.Environment, code: CodeType) -> jinja2.Template:
     return env.template_class.from_code(env, code, dict(env.globals))
 
 
-def _with_strings(code: CodeType, change: Callable[[str], str]) -> CodeType:
-    """``code`` with ``change`` applied to its non-ASCII string constants (those of nested code too)."""
-    consts = tuple(
-        change(c) if type(c) is str and not c.isascii() else _with_strings(c, change) if isinstance(c, CodeType) else c
-        for c in code.co_consts
-    )
-    return code.replace(co_consts=consts)
-
-
 class CompiledText:
     """One piece of template text, compiled (or filled by hand: fields, filters and
     if-branches, see :mod:`replykit.fill`), and which costly provided names it reads."""
@@ -632,7 +624,7 @@ class CompiledText:
         found._read_parts(self._env, text)
         found._code = found._template = None
         if self._code is not None or found.simple is None:
-            found._code = _with_strings(self.code, change)
+            found._code = with_strings(self.code, lambda s: s if s.isascii() else change(s))
             found._template = _template(self._env, found._code)
         return found
 
